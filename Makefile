@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # nbgrader and jupyter-book call other entry points of the environment: keep its bin/ first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: book test env lint check-outputs pytest bench clean
+.PHONY: book test env mathjax lint check-outputs pytest bench clean
 
 env: $(VENV)/.installed
 
@@ -15,11 +15,29 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[course]"
 	touch $@
 
-book: env
-	$(BIN)/jupyter-book build . -W -n --keep-going
+# MathJax is fetched once from the npm registry (pinned, checksummed) and served by the book itself.
+MATHJAX := _vendor/mathjax/.version
+mathjax: $(MATHJAX)
+$(MATHJAX): tools/offline_mathjax.py | env
+	$(BIN)/python tools/offline_mathjax.py
+	touch $@
+
+# The execution cache keys on a notebook's code cells, not on what the notebook imports or reads:
+# forget it whenever a file under lib/ or data/ is newer than the last build.
+EXEC_INPUTS := $(shell find lib data -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' \
+                 2>/dev/null) pyproject.toml
+_build/.exec-inputs: $(EXEC_INPUTS)
+	rm -rf _build/.jupyter_cache
+	mkdir -p _build && touch $@
+
+# --all re-reads every page (executed notebooks come from the cache), so that every warning of the whole
+# book is reported on every build, not only those of the pages that changed.
+book: env mathjax _build/.exec-inputs
+	$(BIN)/jupyter-book build --all . -W -n --keep-going
+	$(BIN)/python tools/check_offline_html.py _build/html
 
 lint: env
-	$(BIN)/ruff check lib tests benchmarks
+	$(BIN)/ruff check lib tests benchmarks tools
 
 check-outputs: env
 	$(BIN)/python tools/check_no_outputs.py

@@ -1,0 +1,86 @@
+"""Forward + backward of a 2-layer LSTM, rnnlib against torch.nn.LSTM, side by side on this CPU.
+
+Sizes follow the character-level model: T=50, N=32, D=65, H=128. The two implementations run interleaved,
+repetition by repetition, so that both see the same machine load; the ratio of medians is printed.
+Goals: rnnlib float32 <= 1.0x torch, float64 <= 0.5x torch.
+
+    python benchmarks/bench_lstm.py [--reps 30]
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from rnnlib import init, interop, stacked
+
+T, N, D, H, L = 50, 32, 65, 128, 2
+GOALS = {"float32": 1.0, "float64": 0.5}
+# torch's OpenMP threads spin for a while after each call; a pause before every timed call keeps one
+# library's idle spinning out of the other's measurement.
+PAUSE = 0.05
+
+
+def rnnlib_step(xs, h0, C0, layers, dhs):
+    hs, _, _, cache = stacked.stacked_lstm_forward(xs, h0, C0, layers)
+    stacked.stacked_lstm_backward(dhs, cache)
+
+
+def torch_step(module, xs, h0, C0, dhs):
+    module.zero_grad(set_to_none=True)
+    hs, _ = module(xs, (h0, C0))
+    hs.backward(dhs)
+
+
+def bench(dtype, reps):
+    rng = np.random.default_rng(0)
+    layers = init.stacked_lstm_params(D, H, L, rng, dtype=dtype)
+    xs = rng.standard_normal((T, N, D)).astype(dtype)
+    h0 = np.zeros((L, N, H), dtype=dtype)
+    C0 = np.zeros((L, N, H), dtype=dtype)
+    dhs = rng.standard_normal((T, N, H)).astype(dtype)
+
+    module = interop.lstm_to_torch(layers)
+    t_xs = torch.from_numpy(xs).requires_grad_(True)
+    t_h0, t_C0, t_dhs = (torch.from_numpy(a) for a in (h0, C0, dhs))
+
+    def run_ours():
+        rnnlib_step(xs, h0, C0, layers, dhs)
+
+    def run_torch():
+        torch_step(module, t_xs, t_h0, t_C0, t_dhs)
+
+    for _ in range(3):  # warm up both (allocators, thread pools)
+        run_ours()
+        run_torch()
+    ours, theirs = [], []
+    for _ in range(reps):
+        for fn, times in ((run_ours, ours), (run_torch, theirs)):
+            time.sleep(PAUSE)
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
+    return statistics.median(ours), statistics.median(theirs)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=30)
+    args = parser.parse_args()
+    print(f"2-layer LSTM forward+backward, T={T} N={N} D={D} H={H}; torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads; median of {args.reps} interleaved repetitions")
+    met = True
+    for name, dtype in (("float32", np.float32), ("float64", np.float64)):
+        ours, theirs = bench(dtype, args.reps)
+        ratio = ours / theirs
+        ok = ratio <= GOALS[name]
+        met &= ok
+        print(f"{name}: rnnlib {ours * 1e3:7.2f} ms   torch {theirs * 1e3:7.2f} ms   "
+              f"ratio {ratio:.2f}x (goal <= {GOALS[name]}x) {'met' if ok else 'NOT met'}")
+    return 0 if met else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
