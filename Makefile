@@ -38,6 +38,7 @@ book: env mathjax _build/.exec-inputs
 
 lint: env
 	$(BIN)/ruff check lib tests benchmarks tools
+	$(BIN)/python tools/lint_notebooks.py
 
 check-outputs: env
 	$(BIN)/python tools/check_no_outputs.py
@@ -45,10 +46,13 @@ check-outputs: env
 pytest: env
 	$(BIN)/python -m pytest
 
-test: lint check-outputs pytest
+# The book is built (strictly) before the tests, which check the built pages.
+test: lint check-outputs book pytest
 
+# OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE may be set on this machine to protect old OpenBLAS builds; they force a
+# slower kernel on the current one, so the benchmark runs without them (the kernel in use is printed).
 bench: env
-	$(BIN)/python benchmarks/bench_lstm.py
+	env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE $(BIN)/python benchmarks/bench_lstm.py
 
 clean:
 	rm -rf _build

@@ -12,7 +12,8 @@ def _float(x):
 def sigmoid(x):
     """sigma(x) = 1 / (1 + exp(-x)), computed from exp(-|x|) so that exp never overflows."""
     x = _float(x)
-    e = np.exp(-np.abs(x))  # in (0, 1]: safe for any x
+    with np.errstate(under="ignore"):  # exp(-1000) is 0 to machine precision, and that is the right answer
+        e = np.exp(-np.abs(x))  # in [0, 1]: never overflows
     return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
@@ -24,5 +25,6 @@ def tanh(x):
 def softmax(x, axis=-1):
     """softmax(x)_k = exp(x_k) / sum_j exp(x_j); shifting by the max leaves it unchanged and avoids overflow."""
     x = _float(x)
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    with np.errstate(under="ignore"):
+        e = np.exp(x - x.max(axis=axis, keepdims=True))  # exponents <= 0: no overflow
     return e / e.sum(axis=axis, keepdims=True)

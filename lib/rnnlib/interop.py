@@ -9,6 +9,10 @@ torch is imported inside the functions, so that rnnlib itself needs only numpy.
 
 import numpy as np
 
+from ._checks import Shapes
+from .rnn import check_rnn_params
+from .stacked import check_layers
+
 # torch's row blocks of weight_ih / weight_hh, in order, named as in this course.
 TORCH_GATE_ORDER = ("i", "f", "C", "o")
 
@@ -46,6 +50,7 @@ def rnn_to_torch(params):
     """params {"U", "W", "b"} -> a torch.nn.RNN of the same dtype computing the same recurrence."""
     import torch
 
+    check_rnn_params(Shapes(), params)
     H, D = params["U"].shape
     module = torch.nn.RNN(D, H, dtype=_torch_dtype(params["U"]))
     with torch.no_grad():
@@ -80,8 +85,8 @@ def lstm_to_torch(layers):
     """layers (a list of LSTM params dicts) -> a torch.nn.LSTM with num_layers=len(layers), same dtype."""
     import torch
 
-    H = layers[0]["W_f"].shape[0]
-    D = layers[0]["W_f"].shape[1] - H
+    dims = check_layers(layers)
+    H, D = dims["H"], dims["D"]
     module = torch.nn.LSTM(D, H, num_layers=len(layers), dtype=_torch_dtype(layers[0]["W_f"]))
     with torch.no_grad():
         for l, params in enumerate(layers):

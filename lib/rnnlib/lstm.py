@@ -12,6 +12,8 @@ Every gate reads z_t = [h_{t-1}, x_t] (h first), so each weight matrix W_* has s
 `rnnlib.fused` computes the same with one matrix product for all four gates; this module is the reference.
 """
 
+from collections import Counter
+
 import numpy as np
 
 from ._checks import Shapes, check_shape, require_finite, require_keys, require_steps
@@ -22,12 +24,18 @@ PARAM_KEYS = tuple(f"W_{g}" for g in GATES) + tuple(f"b_{g}" for g in GATES)
 
 
 def check_lstm_params(dims, params, name="params"):
-    """Check an LSTM params dict, binding H and D in `dims` from W_f."""
+    """Check an LSTM params dict, binding H and D in `dims` (where not known yet) from its weights.
+
+    The shape most of the four W_* share is taken as intended, so that the odd one out is the one named.
+    """
     require_keys(name, params, PARAM_KEYS)
+    shapes = [W.shape for W in (params[f"W_{g}"] for g in GATES) if isinstance(W, np.ndarray) and W.ndim == 2]
+    if shapes:
+        H, H_plus_D = Counter(shapes).most_common(1)[0][0]
+        dims.dims.setdefault("H", H)
+        dims.dims.setdefault("D", H_plus_D - dims["H"])
     if "H" in dims.dims and "D" in dims.dims:
         dims.dims.setdefault("H+D", dims["H"] + dims["D"])
-    dims.check(f"{name}['W_f']", params["W_f"], ("H", "H+D"))
-    dims.dims.setdefault("D", dims["H+D"] - dims["H"])
     for g in GATES:
         dims.check(f"{name}['W_{g}']", params[f"W_{g}"], ("H", "H+D"))
         dims.check(f"{name}['b_{g}']", params[f"b_{g}"], ("H",))
@@ -36,11 +44,11 @@ def check_lstm_params(dims, params, name="params"):
 def _gate(h_prev, x_t, W, b, activation, W_name, b_name):
     """activation([h_prev, x_t] @ W.T + b), after checking every shape against W's."""
     dims = Shapes()
-    dims.check(W_name, W, ("H", "H+D"))
-    dims.dims["D"] = W.shape[1] - W.shape[0]
-    dims.check(b_name, b, ("H",))
     dims.check("h_prev", h_prev, ("N", "H"))
     dims.check("x_t", x_t, ("N", "D"))
+    dims.dims["H+D"] = dims["H"] + dims["D"]
+    dims.check(b_name, b, ("H",))
+    dims.check(W_name, W, ("H", "H+D"))
     z_t = np.concatenate([h_prev, x_t], axis=1)  # (N, H + D), h first
     return activation(z_t @ W.T + b)  # (N, H)
 

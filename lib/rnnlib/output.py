@@ -48,7 +48,8 @@ def softmax_cross_entropy(logits, ys, time_reduction="mean"):
     t_idx, n_idx = np.indices((T, N))
     # log-softmax from the shifted logits, so that a confident wrong prediction gives a large finite loss
     shifted = logits - logits.max(axis=-1, keepdims=True)
-    log_p = shifted[t_idx, n_idx, ys] - np.log(np.exp(shifted).sum(axis=-1))
+    with np.errstate(under="ignore"):
+        log_p = shifted[t_idx, n_idx, ys] - np.log(np.exp(shifted).sum(axis=-1))
     denom = N * (T if time_reduction == "mean" else 1)
     dlogits = probs
     dlogits[t_idx, n_idx, ys] -= 1

@@ -10,7 +10,7 @@ from ._checks import Shapes, check_shape, require_finite, require_keys, require_
 PARAM_KEYS = ("U", "W", "b")
 
 
-def _check_params(dims, params):
+def check_rnn_params(dims, params):
     require_keys("params", params, PARAM_KEYS)
     dims.check("params['U']", params["U"], ("H", "D"))
     dims.check("params['W']", params["W"], ("H", "H"))
@@ -24,7 +24,7 @@ def rnn_step_forward(x_t, s_prev, params):
     Returns s_t (N, H) and the cache that rnn_step_backward needs.
     """
     dims = Shapes()
-    _check_params(dims, params)
+    check_rnn_params(dims, params)
     dims.check("x_t", x_t, ("N", "D"))
     dims.check("s_prev", s_prev, ("N", "H"))
     s_t = np.tanh(x_t @ params["U"].T + s_prev @ params["W"].T + params["b"])  # (N, H)
@@ -50,7 +50,7 @@ def rnn_forward(xs, s0, params):
     xs: (T, N, D); s0: (N, H). Returns ss (T, N, H), the state after every step, and a cache.
     """
     dims = Shapes()
-    _check_params(dims, params)
+    check_rnn_params(dims, params)
     dims.check("xs", xs, ("T", "N", "D"))
     dims.check("s0", s0, ("N", "H"))
     require_steps("xs", xs)

@@ -13,21 +13,30 @@ from .fused import lstm_layer_backward, lstm_layer_forward
 from .lstm import check_lstm_params
 
 
+def check_layers(layers, D=None):
+    """Check a list of LSTM params dicts for a stack; returns {"L": ..., "H": ..., "D": ...}.
+
+    Layer 0 reads x_t (D features); every layer above reads the hidden state below it (H features).
+    """
+    if not isinstance(layers, list | tuple) or not layers:
+        raise ValueError(f"layers must be a non-empty list of LSTM params dicts, got {layers!r:.60}")
+    first = Shapes() if D is None else Shapes(D=D)
+    check_lstm_params(first, layers[0], name="layers[0]")
+    H, D = first["H"], first["D"]
+    for l in range(1, len(layers)):
+        check_lstm_params(Shapes(H=H, D=H), layers[l], name=f"layers[{l}]")
+    return {"L": len(layers), "H": H, "D": D}
+
+
 def stacked_lstm_forward(xs, h0, C0, layers):
     """xs: (T, N, D); h0, C0: (L, N, H); layers: a list of L LSTM params dicts.
 
     Returns hs (T, N, H), the top layer's hidden states; h_n, C_n (L, N, H), every layer's last states;
     and the cache for stacked_lstm_backward.
     """
-    if not isinstance(layers, list | tuple) or not layers:
-        raise ValueError(f"layers must be a non-empty list of LSTM params dicts, got {layers!r:.60}")
-    dims = Shapes(L=len(layers))
+    dims = Shapes()
     dims.check("xs", xs, ("T", "N", "D"))
-    for l, params in enumerate(layers):
-        # Layer 0 reads x_t (D features); every layer above reads the hidden state below (H features).
-        check_lstm_params(Shapes(D=dims["D"]) if l == 0 else Shapes(H=dims["H"], D=dims["H"]), params,
-                          name=f"layers[{l}]")
-        dims.dims.setdefault("H", params["W_f"].shape[0])
+    dims.dims.update(check_layers(layers, D=dims["D"]))
     dims.check("h0", h0, ("L", "N", "H"))
     dims.check("C0", C0, ("L", "N", "H"))
 

@@ -1,0 +1,123 @@
+"""Checks of the built book in _build/html (`make test` builds it first with warnings as errors).
+
+Rendering is checked in headless Chromium with the network unused: the math must be typeset by the
+book's own MathJax and every image must load.
+"""
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SITE = ROOT / "_build" / "html"
+sys.path.insert(0, str(ROOT / "tools"))
+from check_offline_html import remote_assets  # noqa: E402
+
+# Markers nbgrader puts in source notebooks; none may reach the published book.
+SECRET_MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--virtual-time-budget=20000", "--run-all-compositor-stages-before-draw"]
+
+# Appended to a copy of a page: once everything has loaded (MathJax included), record what a reader sees.
+PROBE = """<script>
+window.addEventListener('load', () => MathJax.startup.promise.then(() => {
+  const broken = [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src);
+  const report = {images: document.images.length, broken: broken,
+                  math: document.querySelectorAll('mjx-container').length,
+                  errors: document.querySelectorAll('mjx-merror').length};
+  document.body.setAttribute('data-probe', JSON.stringify(report));
+}));
+</script>"""
+
+
+def toc_pages():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [toc["root"]]
+    for part in toc.get("parts", []):
+        for chapter in part["chapters"]:
+            pages.append(chapter["file"])
+            pages += [s["file"] for s in chapter.get("sections", [])]
+    return pages
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not (SITE / "index.html").exists():
+        pytest.fail("_build/html is missing: run `make book` (or `make test`, which builds it) first")
+    return SITE
+
+
+def test_every_page_of_the_toc_is_built(site):
+    missing = [p for p in toc_pages() if not (site / f"{Path(p).with_suffix('')}.html").exists()]
+    assert not missing, f"pages listed in _toc.yml but not built: {missing}"
+
+
+def test_no_solution_or_hidden_test_reaches_the_site(site):
+    leaks = []
+    for path in site.rglob("*"):
+        rel = path.relative_to(site).as_posix()
+        if re.search(r"(^|/)(solutions|source|autograded|submitted)(/|$)", rel):
+            leaks.append(rel)
+        elif path.is_file() and path.suffix in {".html", ".txt", ".ipynb", ".md", ".py", ".js"}:
+            text = path.read_text(encoding="utf-8", errors="replace")
+            leaks += [f"{rel}: {m}" for m in SECRET_MARKERS if m in text]
+    assert not leaks, "solution material in the built book:\n" + "\n".join(leaks)
+
+
+def test_nothing_is_loaded_from_the_network(site):
+    assert remote_assets(site) == {}
+
+
+def test_buttons_point_at_this_repository(site):
+    html = (site / "intro.html").read_text()
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    url = config["repository"]["url"]
+    assert url in html
+    assert "executablebooks/jupyter-book" not in html
+
+
+def render(page):
+    """Load `page` in headless Chromium and return what the probe recorded."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.fail("chromium is not installed: `apt-get install chromium` (.ci/run does this)")
+    probe_page = page.with_name(f"_probe_{page.name}")
+    probe_page.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
+    try:
+        with tempfile.TemporaryDirectory() as profile:
+            dom = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom",
+                                  probe_page.as_uri()], capture_output=True, text=True, timeout=120).stdout
+    finally:
+        probe_page.unlink()
+    found = re.search(r'data-probe="([^"]*)"', dom)
+    assert found, f"the page did not finish loading in Chromium: {page}"
+    return json.loads(found.group(1).replace("&quot;", '"'))
+
+
+def pages_with_math_and_figures(site):
+    pages = [site / "notation.html"]
+    chapters = sorted((site / "chapters").glob("[0-9]*.html")) if (site / "chapters").exists() else []
+    return pages + chapters[:1]
+
+
+@pytest.mark.parametrize("name", ["notation.html", "first chapter"])
+def test_math_renders_and_images_load_offline(site, name):
+    pages = pages_with_math_and_figures(site)
+    page = pages[0] if name == "notation.html" else (pages[1] if len(pages) > 1 else None)
+    if page is None:
+        pytest.skip("no chapter is built yet")
+    report = render(page)
+    assert report["math"] > 0, f"no typeset math in {page.name}: {report}"
+    assert report["errors"] == 0, f"MathJax errors in {page.name}: {report}"
+    assert report["broken"] == [], f"images that did not load in {page.name}: {report['broken']}"
+    if name != "notation.html":
+        assert report["images"] > 0, f"no figure in {page.name}"
