@@ -20,6 +20,12 @@ def output_forward(ss, V, c):
     return ss @ V.T + c, {"ss": ss, "V": V}
 
 
+def softmax_output(ss, V, c):
+    """o_t = softmax(V s_t + c) for every step: ss (T, N, H) -> os (T, N, K), each row a distribution."""
+    logits, _ = output_forward(ss, V, c)
+    return softmax(logits)
+
+
 def output_backward(dlogits, cache):
     """dlogits (T, N, K) -> dss (T, N, H) and grads {"V": (K, H), "c": (K,)}, summed over steps and batch."""
     ss, V = cache["ss"], cache["V"]

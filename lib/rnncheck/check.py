@@ -1,0 +1,125 @@
+"""`check`, the one function a test cell calls: run an exercise function on generated cases and report.
+
+In a notebook it does two things for every case:
+- it publishes the outputs (as a display of type MIME below), so that the grader can compare them with
+  its own reference outside the student's kernel: a test cell earns points only if those outputs are
+  right, whatever else the notebook does;
+- for the visible cases, whose expected values ship in expected.json, it compares right away and raises
+  an AssertionError that says what is probably wrong, so that students can check their work.
+"""
+
+import base64
+import io
+import json
+import sys
+import types
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from .cases import CASES
+from .compare import diagnose
+
+MIME = "application/vnd.rnn-course.check+json"
+EXPECTED = Path(__file__).with_name("expected.json")
+
+
+def check(name, *functions, seed, sizes):
+    """Run `name`'s cases: one per entry of `sizes` (a list of dicts of sizes), inputs drawn from `seed`.
+
+    functions: the function under test, then any it needs (e.g. the forward pass for a backward check).
+    """
+    make, needs = CASES[name]
+    if len(functions) != len(needs):
+        raise TypeError(f"check({name!r}, ...) takes {len(needs)} function(s): {', '.join(needs)}")
+    fns = types.SimpleNamespace(**dict(zip(needs, functions, strict=True)))
+    with _without_rnnlib():
+        results = [run_case(make, fns, seed, k, size) for k, size in enumerate(sizes)]
+    failures, verified = [], 0
+    for k, (size, outputs) in enumerate(zip(sizes, results, strict=True)):
+        expected = _expected().get(case_key(name, seed, k))
+        if expected is not None:
+            verified += 1
+            message = diagnose(name, outputs, decode(expected["outputs"]),
+                               [(m["hint"], decode(m["outputs"])) for m in expected["mistakes"]])
+            if message:
+                failures.append(f"case {k} {size}: {message}")
+    summary = (f"{name}: {len(sizes) - len(failures)} of {len(sizes)} cases correct" if verified == len(sizes)
+               else f"{name}: ran {len(sizes)} cases; they are compared when the notebook is graded")
+    _publish({"check": name, "seed": seed, "outputs": [encode(o) for o in results]}, summary)
+    if failures:
+        raise AssertionError("\n".join(failures))
+
+
+def run_case(make, fns, seed, k, size):
+    """The outputs of one case as a dict of float arrays, or {"error": "..."} if the code raised."""
+    rng = np.random.default_rng([seed, k])
+    try:
+        raw = make(rng, fns, **size)
+        return {key: np.asarray(value, dtype=np.float64) for key, value in raw.items()}
+    except Exception as err:  # the student's code may raise anything: report it, don't crash the check
+        return {"error": f"{type(err).__name__}: {err}"}
+
+
+def case_key(name, seed, k):
+    return f"{name}|{seed}|{k}"
+
+
+def encode(outputs):
+    """Arrays -> JSON-safe base64 .npy strings (exact, unlike decimal text)."""
+    if "error" in outputs:
+        return {"error": outputs["error"]}
+    encoded = {}
+    for key, value in outputs.items():
+        buffer = io.BytesIO()
+        np.save(buffer, value, allow_pickle=False)
+        encoded[key] = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return encoded
+
+
+def decode(encoded):
+    if "error" in encoded:
+        return {"error": str(encoded["error"])}
+    return {key: np.load(io.BytesIO(base64.b64decode(value)), allow_pickle=False) for key, value in encoded.items()}
+
+
+@cache
+def _expected():
+    return json.loads(EXPECTED.read_text()) if EXPECTED.exists() else {}
+
+
+def _publish(payload, summary):
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:
+        get_ipython = None
+    if get_ipython is not None and get_ipython() is not None:
+        display({MIME: payload, "text/plain": summary}, raw=True)
+    else:
+        print(summary)
+
+
+def _trap(*args, **kwargs):
+    raise RuntimeError("this calls rnnlib, the course's own implementation: write the code yourself")
+
+
+@contextmanager
+def _without_rnnlib():
+    """While the checked code runs, every function of rnnlib raises: calling it earns nothing."""
+    swapped = []
+    for module_name, module in list(sys.modules.items()):
+        if module_name.split(".")[0] != "rnnlib":
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, types.FunctionType) and value.__module__.startswith("rnnlib") \
+                    and not value.__code__.co_freevars and value.__code__ is not _trap.__code__:
+                swapped.append((value, value.__code__))
+                value.__code__ = _trap.__code__
+    try:
+        yield
+    finally:
+        for function, code in swapped:
+            function.__code__ = code

@@ -1,0 +1,109 @@
+"""A catalogue of plausible student mistakes, each as the code a student might write, with a hint.
+
+The grader runs each mistake on the same inputs as the student's code: a student's output that matches
+a mistake's gets its hint in the feedback. tests/test_exercises.py puts each mistake into an otherwise
+correct submission and proves that it loses the points of its own function and keeps all the others.
+Every source is self-contained (numpy is `np`) and defines the function under its exercise name.
+"""
+
+import textwrap
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Mistake:
+    function_name: str
+    hint: str
+    source: str
+
+    def function(self):
+        # A mistake in one function calls the correct versions of the others, as in a submission
+        # where only this function is wrong.
+        from .reference import REFERENCE
+
+        namespace = {"np": np, **vars(REFERENCE)}
+        exec(textwrap.dedent(self.source), namespace)  # our own catalogue, never student code
+        return namespace[self.function_name]
+
+
+CATALOGUE = {}
+
+
+def mistake(function_name, hint, source):
+    CATALOGUE.setdefault(function_name, []).append(Mistake(function_name, hint, textwrap.dedent(source)))
+
+
+def mistakes_for(function_name):
+    return CATALOGUE.get(function_name, [])
+
+
+# ex03_gates: one template serves the three sigmoid gates and the candidate --------------------------------
+_GATE = '''
+def {name}(h_prev, x_t, W, b):
+    z_t = np.concatenate([{first}, {second}], axis=1)
+    a = z_t @ W.T{bias}
+    return {activation}
+'''
+_SIGMOID, _TANH, _NONE = "1 / (1 + np.exp(-a))", "np.tanh(a)", "a"
+for _name, _symbol, _act in (("forget_gate", "f_t", _SIGMOID), ("input_gate", "i_t", _SIGMOID),
+                             ("output_gate", "o_t", _SIGMOID), ("candidate_cell", "C_tilde_t", _TANH)):
+    _wrong_act = _TANH if _act == _SIGMOID else _SIGMOID
+    _act_hint = (f"{_symbol} has values outside (0, 1): did you apply the sigmoid (not tanh)?" if _act == _SIGMOID
+                 else f"{_symbol} has values only in (0, 1): the candidate uses tanh, not the sigmoid")
+    mistake(_name, _act_hint, _GATE.format(name=_name, first="h_prev", second="x_t", bias=" + b",
+                                           activation=_wrong_act))
+    mistake(_name, f"{_symbol} does not use the bias: add b after the product",
+            _GATE.format(name=_name, first="h_prev", second="x_t", bias="", activation=_act))
+    mistake(_name, "concatenate as [h_prev, x_t]: h_prev first, then x_t, as the columns of W are laid out",
+            _GATE.format(name=_name, first="x_t", second="h_prev", bias=" + b", activation=_act))
+    mistake(_name, f"{_symbol} is the pre-activation: apply the {'sigmoid' if _act == _SIGMOID else 'tanh'}",
+            _GATE.format(name=_name, first="h_prev", second="x_t", bias=" + b", activation=_NONE))
+
+mistake("cell_update", "C_t = f_t * C_prev + i_t * C_tilde_t: the old cell state C_prev is missing", """
+def cell_update(f_t, C_prev, i_t, C_tilde_t):
+    return i_t * C_tilde_t
+""")
+mistake("cell_update", "the gates are swapped: f_t multiplies C_prev and i_t multiplies C_tilde_t", """
+def cell_update(f_t, C_prev, i_t, C_tilde_t):
+    return f_t * C_tilde_t + i_t * C_prev
+""")
+mistake("cell_update", "the candidate must pass through the input gate: i_t * C_tilde_t", """
+def cell_update(f_t, C_prev, i_t, C_tilde_t):
+    return f_t * C_prev + C_tilde_t
+""")
+mistake("cell_update", "the old state must pass through the forget gate: f_t * C_prev", """
+def cell_update(f_t, C_prev, i_t, C_tilde_t):
+    return C_prev + i_t * C_tilde_t
+""")
+
+mistake("hidden_state", "h_t = o_t * tanh(C_t): the tanh is missing", """
+def hidden_state(o_t, C_t):
+    return o_t * C_t
+""")
+mistake("hidden_state", "squash the cell state with tanh, not the sigmoid", """
+def hidden_state(o_t, C_t):
+    return o_t / (1 + np.exp(-C_t))
+""")
+mistake("hidden_state", "the output gate multiplies tanh(C_t); it is not added to it", """
+def hidden_state(o_t, C_t):
+    return o_t + np.tanh(C_t)
+""")
+
+_STEP = '''
+def lstm_step_forward(x_t, h_prev, C_prev, params):
+    f_t = forget_gate(h_prev, x_t, params["W_f"], params["b_f"])
+    i_t = input_gate(h_prev, x_t, params["W_i"], params["b_i"])
+    C_tilde_t = candidate_cell(h_prev, x_t, params["W_C"], params["b_C"])
+    C_t = cell_update(f_t, {C_prev}, i_t, C_tilde_t)
+    o_t = output_gate(h_prev, x_t, params["W_o"], params["b_o"])
+    h_t = hidden_state(o_t, {C_h})
+    return {returns}, {{}}
+'''
+mistake("lstm_step_forward", "the cell update must start from C_prev, the previous cell state",
+        _STEP.format(C_prev="np.zeros_like(C_prev)", C_h="C_t", returns="h_t, C_t"))
+mistake("lstm_step_forward", "h_t is computed from the new cell state C_t, not from C_prev",
+        _STEP.format(C_prev="C_prev", C_h="C_prev", returns="h_t, C_t"))
+mistake("lstm_step_forward", "return h_t first, then C_t (and the cache)",
+        _STEP.format(C_prev="C_prev", C_h="C_t", returns="C_t, h_t"))

@@ -1,0 +1,114 @@
+"""The graded exercises, proven end to end with nbgrader: release, submit, autograde, feedback.
+
+For every assignment, one batch is graded: the instructor's solution (full marks), the untouched release
+(zero), and one submission per catalogued mistake, each correct but for that one mistake: it must lose the
+points of its own function and keep every other.
+"""
+
+import json
+
+import nbformat
+import pytest
+from exercise_course import (
+    ROOT,
+    assignments,
+    cell_scores,
+    completed,
+    max_scores,
+    nbgrader,
+    new_course,
+    release_notebook,
+    source_notebook,
+    submit,
+)
+
+from rnncheck.check import EXPECTED
+from rnngrade.mistakes import mistakes_for
+
+ASSIGNMENTS = assignments()
+SECRETS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
+
+
+def graded_functions(assignment):
+    """grade_id of every solution cell; each one defines the function of that name."""
+    return [c.metadata.nbgrader["grade_id"] for c in source_notebook(assignment).cells
+            if c.metadata.get("nbgrader", {}).get("solution")]
+
+
+def test_every_assignment_is_there():
+    assert ASSIGNMENTS, "no assignment in solutions/"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_in_git_is_what_nbgrader_generates(tmp_path, assignment):
+    course = new_course(tmp_path, assignment)
+    generated = release_notebook(course, assignment)
+    committed = nbformat.read(ROOT / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+    assert generated == committed, f"exercises/{assignment} is stale: run `python tools/build_exercises.py`"
+    files = sorted(p.name for p in (ROOT / "exercises" / assignment).iterdir())
+    assert files == [f"{assignment}.ipynb"]
+
+
+def test_expected_values_in_git_are_up_to_date():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    from build_exercises import expected_values, visible_checks
+
+    table = {}
+    for assignment in ASSIGNMENTS:
+        table.update(expected_values(visible_checks(assignment)))
+    assert json.loads(EXPECTED.read_text()) == table, "run `python tools/build_exercises.py`"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_holds_no_solution_and_no_hidden_test(assignment):
+    text = (ROOT / "exercises" / assignment / f"{assignment}.ipynb").read_text()
+    assert not [s for s in SECRETS if s in text]
+    release = nbformat.read(ROOT / "exercises" / assignment / f"{assignment}.ipynb", as_version=4)
+    for cell in release.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            assert "raise NotImplementedError()" in cell.source
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_graded_function_has_its_own_test_and_three_mistakes(assignment):
+    graded = set(max_scores(assignment))
+    for function in graded_functions(assignment):
+        assert f"{function}_tests" in graded, f"{function} has no graded test cell {function}_tests"
+        assert len(mistakes_for(function)) >= 3, f"{function} has fewer than three catalogued mistakes"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_autograding_gives_each_mistake_its_own_cost(tmp_path, assignment):
+    course = new_course(tmp_path, assignment)
+    submit(course, assignment, "solution", source_notebook(assignment))
+    submit(course, assignment, "blank", release_notebook(course, assignment))
+    expected_loss = {}
+    for function in graded_functions(assignment):
+        for k, mistake in enumerate(mistakes_for(function)):
+            student = f"{function}-{k}"
+            submit(course, assignment, student, completed(course, assignment, {function: mistake.source}))
+            expected_loss[student] = (f"{function}_tests", mistake.hint)
+    nbgrader(course, "autograde", assignment)
+    scores = cell_scores(course, assignment)
+    full = max_scores(assignment)
+
+    assert scores["solution"] == full, "the instructor's solution must earn full marks"
+    assert all(score == 0 for score in scores["blank"].values()), f"the release must earn nothing: {scores['blank']}"
+    for student, (lost_cell, hint) in expected_loss.items():
+        want = {cell: (0.0 if cell == lost_cell else points) for cell, points in full.items()}
+        assert scores[student] == want, f"mistake {student} ({hint}) should cost {lost_cell} only"
+        assert hint in feedback_of(course, assignment, student, lost_cell), f"{student}: the hint is missing"
+
+    nbgrader(course, "generate_feedback", assignment, "--student=solution")
+    feedback = (course / "feedback" / "solution" / assignment / f"{assignment}.html").read_text()
+    total = sum(full.values())
+    assert f"Score: {total:.1f} / {total:.1f}" in " ".join(feedback.split())
+
+
+def feedback_of(course, assignment, student, cell_id):
+    """The error text the autograded notebook shows under one test cell."""
+    nb = nbformat.read(course / "autograded" / student / assignment / f"{assignment}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == cell_id)
+    return "\n".join(o.get("evalue", "") for o in cell.outputs if o.output_type == "error")
