@@ -1,45 +1,8 @@
-"""A catalogue of plausible student mistakes, each as the code a student might write, with a hint.
+"""Mistakes in ex03_gates: the four gates, the cell update, the hidden state and the LSTM step."""
 
-The grader runs each mistake on the same inputs as the student's code: a student's output that matches
-a mistake's gets its hint in the feedback. tests/test_exercises.py puts each mistake into an otherwise
-correct submission and proves that it loses the points of its own function and keeps all the others.
-Every source is self-contained (numpy is `np`) and defines the function under its exercise name.
-"""
+from . import mistake
 
-import textwrap
-from dataclasses import dataclass
-
-import numpy as np
-
-
-@dataclass(frozen=True)
-class Mistake:
-    function_name: str
-    hint: str
-    source: str
-
-    def function(self):
-        # A mistake in one function calls the correct versions of the others, as in a submission
-        # where only this function is wrong.
-        from .reference import REFERENCE
-
-        namespace = {"np": np, **vars(REFERENCE)}
-        exec(textwrap.dedent(self.source), namespace)  # our own catalogue, never student code
-        return namespace[self.function_name]
-
-
-CATALOGUE = {}
-
-
-def mistake(function_name, hint, source):
-    CATALOGUE.setdefault(function_name, []).append(Mistake(function_name, hint, textwrap.dedent(source)))
-
-
-def mistakes_for(function_name):
-    return CATALOGUE.get(function_name, [])
-
-
-# ex03_gates: one template serves the three sigmoid gates and the candidate --------------------------------
+# One template serves the three sigmoid gates and the candidate --------------------------------
 _GATE = '''
 def {name}(h_prev, x_t, W, b):
     z_t = np.concatenate([{first}, {second}], axis=1)
