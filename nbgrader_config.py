@@ -1,17 +1,27 @@
 """The course's nbgrader configuration: `nbgrader generate_assignment`, `autograde` and `generate_feedback`
-read it when run from the repository's root."""
+read it when run from the repository's root.
+
+`nbgrader autograde` is hardened here (see the README's instructor section for the threat model):
+every kernel runs in a sandbox (rnngrade.sandbox), test cells are restored and decided from results checked
+outside the kernel (rnngrade.nbgrader, rnngrade.verify), and each run leaves reports/ASSIGNMENT.md.
+"""
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
-    Execute,
+    ClearOutput,
+    DeduplicateIds,
     IgnorePattern,
     LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 
-from rnngrade.nbgrader import VerifyChecks
+from rnngrade.execute import SandboxedExecute
+from rnngrade.nbgrader import FlagExtraFiles, RestoreTestCells, VerifyChecks
+from rnngrade.report import post_convert_hook
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -22,9 +32,20 @@ c.CourseDirectory.release_directory = "exercises"
 # Stubs students see in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 
-# Every test cell is decided by rnngrade from verified results (see rnngrade/nbgrader.py).
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    RestoreTestCells,
+    FlagExtraFiles,
+    CheckCellMetadata,
+]
+# Test cells a student deleted come back (OverwriteCells restores the source and type of the others).
+c.OverwriteCells.add_missing_cells = True
+
 c.Autograde.autograde_preprocessors = [
-    Execute,
+    SandboxedExecute,
     VerifyChecks,
     IgnorePattern,
     ClearMetadataPreprocessor,
@@ -33,4 +54,8 @@ c.Autograde.autograde_preprocessors = [
     AssignLatePenalties,
     CheckCellMetadata,
 ]
-c.Execute.timeout = 120
+c.ClearMetadataPreprocessor.preserve_nb_metadata_mask = {("language_info", "name"), ("rnngrade",)}
+c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = {("nbgrader",)}
+c.SandboxedExecute.timeout = 60  # seconds per cell
+c.SandboxedExecute.notebook_timeout = 300  # seconds per notebook
+c.Autograde.post_convert_hook = post_convert_hook

@@ -85,21 +85,27 @@ def _rnn_backward(rng, fns, T, N, D, H):
 
 
 @case("numerical_gradient")
-def _numerical_gradient(rng, fns, M, K):
+def _numerical_gradient(rng, fns, M, K, eps=None):
+    """eps=None calls with the default eps; a larger eps (1e-3) tells a central difference from a one-sided
+    one. x_after is x after both calls: numerical_gradient must leave it as it was."""
     A, x, df = _normal(rng, M, K), _normal(rng, 3, M), _normal(rng, 3, K)
+    step = {} if eps is None else {"eps": eps}
 
     def f(x):  # an array-valued function whose gradient has a closed form
         return np.tanh(x @ A)
 
-    return {"grad": fns.numerical_gradient(f, x, df), "grad_scalar": fns.numerical_gradient(lambda x: np.sum(x**3), x)}
+    grad = fns.numerical_gradient(f, x, df, **step)
+    grad_scalar = fns.numerical_gradient(lambda x: np.sum(x**3), x, **step)
+    return {"grad": grad, "grad_scalar": grad_scalar, "x_after": x.copy()}
 
 
 @case("clip_by_global_norm")
 def _clip_by_global_norm(rng, fns, H, scale):
     grads = {"U": _normal(rng, H, 2, scale=scale), "W": _normal(rng, H, H, scale=scale),
              "b": _normal(rng, H, scale=scale)}
-    clipped, norm = fns.clip_by_global_norm(grads, 5.0)
-    return {"norm": np.asarray(norm, dtype=float), **_named("clipped_", clipped)}
+    clipped, norm = fns.clip_by_global_norm(grads, 5.0)  # scale 0.2: norm below 5, left alone; scale 3: clipped
+    # input_*: the gradients passed in, after the call: clipping returns new arrays and leaves these alone
+    return {"norm": np.asarray(norm, dtype=float), **_named("clipped_", clipped), **_named("input_", grads)}
 
 
 # ex03_gates ------------------------------------------------------------------------------------------------

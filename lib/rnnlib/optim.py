@@ -24,15 +24,23 @@ def _map(fn, tree):
     return fn(tree)
 
 
-def _pairs(params, grads):
-    p, g = list(leaves(params)), list(leaves(grads))
-    if [k for k, _ in p] != [k for k, _ in g]:
-        raise ValueError("grads must have the same structure and keys as params; "
-                         f"params has {[k for k, _ in p]}, grads has {[k for k, _ in g]}")
-    for (path, param), (_, grad) in zip(p, g, strict=True):
-        if param.shape != grad.shape:
-            raise ValueError(f"grads{list(path)} has shape {grad.shape}, expected {param.shape} like params")
-        yield path, param, grad
+def _pairs(params, grads, path=()):
+    """(path, param, grad) for every array, matching grads to params by key (dicts) or position (lists)."""
+    if isinstance(params, dict):
+        if not isinstance(grads, dict) or set(params) != set(grads):
+            got = sorted(grads) if isinstance(grads, dict) else type(grads).__name__
+            raise ValueError(f"grads{list(path)} must have the keys of params {sorted(params)}, got {got}")
+        for k in params:
+            yield from _pairs(params[k], grads[k], path + (k,))
+    elif isinstance(params, list | tuple):
+        if not isinstance(grads, list | tuple) or len(grads) != len(params):
+            raise ValueError(f"grads{list(path)} must be a list of {len(params)} like params")
+        for k, (p, g) in enumerate(zip(params, grads, strict=True)):
+            yield from _pairs(p, g, path + (k,))
+    elif params.shape != np.shape(grads):
+        raise ValueError(f"grads{list(path)} has shape {np.shape(grads)}, expected {params.shape} like params")
+    else:
+        yield path, params, grads
 
 
 def global_norm(grads):

@@ -42,4 +42,8 @@ def mistakes_for(function_name):
 
 
 
+from . import ex01_recurrence  # noqa: E402,F401,I001
+from . import ex02_bptt  # noqa: E402,F401,I001
 from . import ex03_gates  # noqa: E402,F401  (each module registers its mistakes)
+from . import ex04_lstm_backprop  # noqa: E402,F401,I001
+from . import ex05_stacked  # noqa: E402,F401,I001

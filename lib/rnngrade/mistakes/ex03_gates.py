@@ -53,6 +53,10 @@ mistake("hidden_state", "the output gate multiplies tanh(C_t); it is not added t
 def hidden_state(o_t, C_t):
     return o_t + np.tanh(C_t)
 """)
+mistake("hidden_state", "apply tanh to C_t alone, then multiply by o_t: h_t = o_t * tanh(C_t)", """
+def hidden_state(o_t, C_t):
+    return np.tanh(o_t * C_t)
+""")
 
 _STEP = '''
 def lstm_step_forward(x_t, h_prev, C_prev, params):
@@ -70,3 +74,35 @@ mistake("lstm_step_forward", "h_t is computed from the new cell state C_t, not f
         _STEP.format(C_prev="C_prev", C_h="C_prev", returns="h_t, C_t"))
 mistake("lstm_step_forward", "return h_t first, then C_t (and the cache)",
         _STEP.format(C_prev="C_prev", C_h="C_t", returns="C_t, h_t"))
+mistake("lstm_step_forward", "each gate has its own parameters: output_gate takes params['W_o'] and params['b_o']",
+        """
+def lstm_step_forward(x_t, h_prev, C_prev, params):
+    f_t = forget_gate(h_prev, x_t, params["W_f"], params["b_f"])
+    i_t = input_gate(h_prev, x_t, params["W_i"], params["b_i"])
+    C_tilde_t = candidate_cell(h_prev, x_t, params["W_C"], params["b_C"])
+    C_t = cell_update(f_t, C_prev, i_t, C_tilde_t)
+    o_t = output_gate(h_prev, x_t, params["W_f"], params["b_f"])
+    h_t = hidden_state(o_t, C_t)
+    return h_t, C_t, {}
+""")
+mistake("lstm_step_forward", "cell_update takes its arguments in the order (f_t, C_prev, i_t, C_tilde_t)", """
+def lstm_step_forward(x_t, h_prev, C_prev, params):
+    f_t = forget_gate(h_prev, x_t, params["W_f"], params["b_f"])
+    i_t = input_gate(h_prev, x_t, params["W_i"], params["b_i"])
+    C_tilde_t = candidate_cell(h_prev, x_t, params["W_C"], params["b_C"])
+    C_t = cell_update(f_t, i_t, C_prev, C_tilde_t)
+    o_t = output_gate(h_prev, x_t, params["W_o"], params["b_o"])
+    h_t = hidden_state(o_t, C_t)
+    return h_t, C_t, {}
+""")
+mistake("lstm_step_forward",
+        "the gate functions take h_prev first, then x_t (lstm_step_forward itself takes x_t first)", """
+def lstm_step_forward(x_t, h_prev, C_prev, params):
+    f_t = forget_gate(x_t, h_prev, params["W_f"], params["b_f"])
+    i_t = input_gate(x_t, h_prev, params["W_i"], params["b_i"])
+    C_tilde_t = candidate_cell(x_t, h_prev, params["W_C"], params["b_C"])
+    C_t = cell_update(f_t, C_prev, i_t, C_tilde_t)
+    o_t = output_gate(x_t, h_prev, params["W_o"], params["b_o"])
+    h_t = hidden_state(o_t, C_t)
+    return h_t, C_t, {}
+""")

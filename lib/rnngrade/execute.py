@@ -1,0 +1,121 @@
+"""nbgrader's Execute, hardened: sandboxed kernels, a budget for the whole notebook, capped output, and a
+kernel that dies costs only the cell it died in.
+
+When the kernel dies (os._exit, a crash, the memory or process limit), the cell that killed it gets an
+error, a new kernel replays the cells before it that are not tests (so the student's definitions are back),
+and grading goes on with the next cell. After `max_restarts` deaths, or when the notebook's time is up,
+the remaining cells are marked as not run. Every such event is flagged for the report.
+"""
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade, is_solution
+from traitlets import Integer
+
+from rnncheck.check import MIME
+
+from .flags import add_flag, cell_name
+from .sandbox import SandboxKernelManager, cgroup_report
+
+
+def is_test(cell):
+    return cell.cell_type == "code" and is_grade(cell) and not is_solution(cell)
+
+
+def error(ename, message):
+    return new_output("error", ename=ename, evalue=message, traceback=[f"{ename}: {message}"])
+
+
+class SandboxedExecute(Execute):
+    notebook_timeout = Integer(300, help="Seconds for the whole notebook (kernel restarts included).").tag(config=True)
+    max_restarts = Integer(3, help="Kernel deaths tolerated before the rest of the notebook is given up.").tag(
+        config=True)
+    max_output_bytes = Integer(200_000, help="Output kept per cell; the rest is dropped and flagged.").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
+        super().__init__(*args, **kwargs)
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        # The kernel's working folder: the release's data files, never the student's extra files.
+        release = Path.cwd() / "exercises" / self.resources.get("nbgrader", {}).get("assignment", "")
+        if isinstance(km, SandboxKernelManager) and release.is_dir():
+            for path in release.iterdir():
+                if path.is_file() and path.suffix != ".ipynb":
+                    shutil.copy(path, km.box / "scratch" / path.name)
+        return km
+
+    def preprocess(self, nb, resources=None, km=None):
+        from nbclient import NotebookClient
+
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        deadline = time.monotonic() + self.notebook_timeout
+        self._output_bytes = {}
+        done, dead, restarts = 0, set(), 0
+        while done < len(nb.cells):
+            with self.setup_kernel():
+                info_msg = self.wait_for_reply(self.kc.kernel_info())
+                nb.metadata["language_info"] = info_msg["content"]["language_info"]
+                try:
+                    for index in range(done):  # after a restart: the definitions, not the tests
+                        cell = nb.cells[index]
+                        if cell.cell_type == "code" and index not in dead and not is_test(cell):
+                            self.preprocess_cell(cell, resources, index)
+                    while done < len(nb.cells):
+                        if time.monotonic() > deadline:
+                            self._give_up(nb, done, f"the notebook ran out of time ({self.notebook_timeout} s)")
+                            return nb, self.resources
+                        self.preprocess_cell(nb.cells[done], resources, done)
+                        done += 1
+                except DeadKernelError:
+                    cell = nb.cells[done]
+                    reason = self._death_reason()
+                    cell.outputs.append(error("KernelDied", f"the kernel died while running this cell ({reason})"))
+                    add_flag(nb, "kernel-died", reason, cell_name(cell, done))
+                    dead.add(done)
+                    done += 1
+                    restarts += 1
+                    if restarts > self.max_restarts:
+                        self._give_up(nb, done, f"the kernel died {restarts} times")
+                        return nb, self.resources
+        self.set_widgets_metadata()
+        return nb, self.resources
+
+    def _death_reason(self):
+        report = cgroup_report(self.km.box.name) if isinstance(self.km, SandboxKernelManager) else {}
+        if report.get("oom"):
+            return "it reached the memory limit"
+        if report.get("fork_refused"):
+            return "it reached the limit on processes"
+        return "it exited or crashed"
+
+    def _give_up(self, nb, start, reason):
+        skipped = [cell_name(c, i) for i, c in enumerate(nb.cells) if i >= start and c.cell_type == "code"]
+        for cell in nb.cells[start:]:
+            if cell.cell_type == "code":
+                cell.outputs = [error("NotRun", f"not run: {reason}")]
+        add_flag(nb, "incomplete", f"{reason}; not run: {', '.join(skipped) or 'nothing'}")
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        is_check = MIME in msg.get("content", {}).get("data", {})
+        used = self._output_bytes.get(cell_index, 0)
+        if not is_check:
+            self._output_bytes[cell_index] = used + size
+            if used + size > self.max_output_bytes:
+                if used <= self.max_output_bytes:
+                    outs.append(new_output("stream", name="stdout",
+                                           text=f"\n[output cut: more than {self.max_output_bytes} bytes]\n"))
+                    add_flag(self.nb, "output-flood", f"more than {self.max_output_bytes} bytes of output",
+                             cell_name(self.nb.cells[cell_index], cell_index))
+                return None
+        return super().output(outs, msg, display_id, cell_index)

@@ -1,0 +1,102 @@
+"""The grading report: per student, the score, and every flag with its reason.
+
+`nbgrader autograde` rewrites it after each submission it grades (a post-convert hook); to write it again,
+for example after a batch in which the last submission could not be read:
+
+    python -m rnngrade.report ASSIGNMENT          (from the course's root folder)
+
+It writes reports/ASSIGNMENT.csv and reports/ASSIGNMENT.md and prints the table.
+"""
+
+import argparse
+import csv
+import json
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook, MissingEntry
+
+
+def submission_problem(folder, assignment):
+    """Why nbgrader could not grade a submission folder, or None if nothing is wrong with its files."""
+    expected = folder / f"{assignment}.ipynb"
+    if not expected.exists():
+        found = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+        return f"no {expected.name} (found: {', '.join(found) or 'nothing'})"
+    try:
+        json.loads(expected.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        return f"{expected.name} is not valid JSON ({err})"
+    try:
+        nbformat.validate(nbformat.read(expected, as_version=4))
+    except Exception as err:  # any reason nbformat refuses it
+        return f"{expected.name} is not a valid notebook ({str(err).splitlines()[0]})"
+    return None
+
+
+def rows(root, assignment):
+    root = Path(root)
+    students = sorted(p.name for p in (root / "submitted").iterdir()
+                      if (p / assignment).is_dir()) if (root / "submitted").is_dir() else []
+    table = []
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        max_score = gb.find_assignment(assignment).max_score
+        for student in students:
+            graded = root / "autograded" / student / assignment / f"{assignment}.ipynb"
+            flags = []
+            try:
+                score = gb.find_submission(assignment, student).score if graded.exists() else None
+            except MissingEntry:
+                score = None
+            if graded.exists():
+                flags = nbformat.read(graded, as_version=4).metadata.get("rnngrade", {}).get("flags", [])
+            else:
+                problem = submission_problem(root / "submitted" / student / assignment, assignment)
+                flags = [{"kind": "not-graded", "reason": problem or "nbgrader could not grade it: see its log"}]
+            table.append({"student": student, "score": score, "max_score": max_score,
+                          "review": "yes" if flags else "", "flags": flags})
+    return table
+
+
+def write_report(root, assignment):
+    root = Path(root)
+    table = rows(root, assignment)
+    out = root / "reports"
+    out.mkdir(exist_ok=True)
+    with open(out / f"{assignment}.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["student", "score", "max_score", "review", "flags"])
+        for r in table:
+            writer.writerow([r["student"], "" if r["score"] is None else r["score"], r["max_score"], r["review"],
+                             "; ".join(_flag_text(flag) for flag in r["flags"])])
+    lines = [f"# Grading report: {assignment}", "", "| student | score | review | flags |", "|---|---|---|---|"]
+    for r in table:
+        score = "not graded" if r["score"] is None else f"{r['score']:g} / {r['max_score']:g}"
+        lines.append(f"| {r['student']} | {score} | {r['review']} | "
+                     f"{'<br>'.join(_flag_text(f) for f in r['flags'])} |")
+    (out / f"{assignment}.md").write_text("\n".join(lines) + "\n")
+    return table
+
+
+def _flag_text(flag):
+    where = f" [{flag['cell']}]" if "cell" in flag else ""
+    return f"{flag['kind']}{where}: {flag['reason']}"
+
+
+def post_convert_hook(assignment, student, notebooks):
+    """nbgrader's post-convert hook: keep the report current after every graded submission."""
+    write_report(Path.cwd(), assignment)
+
+
+def main():
+    parser = argparse.ArgumentParser(description="Write the grading report of an assignment.")
+    parser.add_argument("assignment")
+    parser.add_argument("--root", default=".", help="the course's root folder (default: here)")
+    args = parser.parse_args()
+    for r in write_report(args.root, args.assignment):
+        score = "not graded" if r["score"] is None else f"{r['score']:g}/{r['max_score']:g}"
+        print(f"{r['student']:20} {score:>12}  {'; '.join(_flag_text(f) for f in r['flags'])}")
+
+
+if __name__ == "__main__":
+    main()
