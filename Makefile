@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # nbgrader and jupyter-book call other entry points of the environment: keep its bin/ first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: book test env mathjax lint check-outputs pytest bench clean
+.PHONY: book test env mathjax lint check-outputs pytest bench clean system-deps
 
 env: $(VENV)/.installed
 
@@ -43,8 +43,11 @@ lint: env
 check-outputs: env
 	$(BIN)/python tools/check_no_outputs.py
 
-pytest: env
+pytest: env system-deps
 	$(BIN)/python -m pytest
+
+system-deps:
+	tools/system_deps.sh
 
 # The book is built (strictly) before the tests, which check the built pages.
 test: lint check-outputs book pytest

@@ -36,13 +36,13 @@ c.Autograde.sanitize_preprocessors = [
     ClearOutput,
     DeduplicateIds,
     OverwriteKernelspec,
-    OverwriteCells,
     RestoreTestCells,
+    OverwriteCells,
     FlagExtraFiles,
     CheckCellMetadata,
 ]
-# Test cells a student deleted come back (OverwriteCells restores the source and type of the others).
-c.OverwriteCells.add_missing_cells = True
+# RestoreTestCells puts back the metadata of every cell and the test cells a student deleted (nbgrader's own
+# add_missing_cells fails on this course's layout); OverwriteCells then restores their source and type.
 
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute,

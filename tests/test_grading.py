@@ -82,3 +82,15 @@ def test_a_cell_fails_when_its_check_published_nothing_whatever_else_it_printed(
     assert failures
     good = [new_output("display_data", data={MIME: payload_from("forget_gate", REFERENCE, 5, SIZES)})]
     assert verify_cell(source, good)[1] == []
+
+
+def test_autograde_kernels_run_in_the_sandbox_unless_turned_off():
+    from traitlets.config import Config
+
+    from rnngrade.execute import SandboxedExecute
+    from rnngrade.sandbox import SandboxKernelManager
+
+    assert SandboxedExecute().kernel_manager_class is SandboxKernelManager
+    off = Config()
+    off.SandboxedExecute.sandbox = False
+    assert SandboxedExecute(config=off).kernel_manager_class is not SandboxKernelManager

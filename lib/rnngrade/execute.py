@@ -12,11 +12,12 @@ import shutil
 import time
 from pathlib import Path
 
+from jupyter_client.manager import AsyncKernelManager
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Integer
+from traitlets import Bool, Integer
 
 from rnncheck.check import MIME
 
@@ -37,10 +38,13 @@ class SandboxedExecute(Execute):
     max_restarts = Integer(3, help="Kernel deaths tolerated before the rest of the notebook is given up.").tag(
         config=True)
     max_output_bytes = Integer(200_000, help="Output kept per cell; the rest is dropped and flagged.").tag(config=True)
+    sandbox = Bool(True, help="Run kernels in the sandbox (turn off only to measure what it costs).").tag(
+        config=True)
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
         super().__init__(*args, **kwargs)
+        # After super(): nbgrader's Execute passes its own kernel manager class as an argument.
+        self.kernel_manager_class = SandboxKernelManager if self.sandbox else AsyncKernelManager
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()

@@ -1,9 +1,9 @@
-"""The course's nbgrader preprocessors and hooks (nbgrader_config.py puts them into `nbgrader autograde`).
+"""The course's nbgrader preprocessors (nbgrader_config.py puts them into `nbgrader autograde`).
 
 Before the notebook runs (sanitize):
-- RestoreTestCells: no cell keeps tags or other metadata that would change how it runs (skip-execution,
-  raises-exception, ...); nbgrader's own OverwriteCells has restored the source, type and points of every
-  test cell, re-added deleted ones, and DeduplicateIds has dropped duplicates.
+- RestoreTestCells: every cell gets back the nbgrader metadata the instructor gave it and loses any other
+  metadata (tags that change how a cell runs), and deleted test cells come back; then nbgrader's
+  OverwriteCells restores the source and type of every test cell (DeduplicateIds has dropped duplicates).
 - FlagExtraFiles: files handed in beside the notebook are flagged (the kernel never sees them).
 After it ran:
 - VerifyChecks: every test cell is decided by rnngrade.verify, from results checked outside the kernel.
@@ -11,7 +11,8 @@ After it ran:
 
 from pathlib import Path
 
-from nbformat.v4 import new_output
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_output
+from nbgrader.api import Gradebook
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 
@@ -23,10 +24,59 @@ KEPT_CELL_METADATA = {"nbgrader", "deletable", "editable"}
 
 
 class RestoreTestCells(NbGraderPreprocessor):
-    def preprocess_cell(self, cell, resources, index):
-        for key in set(cell.metadata) - KEPT_CELL_METADATA:
-            del cell.metadata[key]
-        return cell, resources
+    """Give every cell back the metadata the instructor gave it, and put back test cells that were deleted.
+
+    - The nbgrader metadata of every cell whose grade_id the gradebook knows is rewritten from the gradebook:
+      a test cell re-tagged as an ordinary one, or given other points, is a test cell again.
+    - All other cell metadata is dropped (tags such as skip-execution or raises-exception change how it runs).
+    - A deleted test cell is re-inserted after the nearest earlier cell that is still there. (nbgrader's own
+      add_missing_cells fails when that cell is neither a solution nor a test, as check cells are.)
+    """
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            source = gb.find_notebook(info["notebook"], info["assignment"])
+            answers = {c.name for c in source.solution_cells}
+            points = {c.name: c.max_score for c in source.grade_cells}
+            known = {c.name: (c.cell_type, c.locked, c.source) for c in source.source_cells}
+            order = [c.name for c in source.source_cells]
+
+        def canonical(name):
+            meta = {"grade": name in points, "grade_id": name, "locked": known[name][1], "schema_version": 3,
+                    "solution": name in answers, "task": False}
+            if name in points:
+                meta["points"] = points[name]
+            return meta
+
+        duplicates = 0
+        for cell in nb.cells:
+            name = cell.metadata.get("nbgrader", {}).get("grade_id")
+            for key in set(cell.metadata) - KEPT_CELL_METADATA:
+                del cell.metadata[key]
+            if name in known:
+                cell.metadata["nbgrader"] = canonical(name)
+            elif "nbgrader" in cell.metadata:  # a copy DeduplicateIds emptied, or an id the course never had
+                duplicates += cell.metadata["nbgrader"] == {}
+                del cell.metadata["nbgrader"]
+        if duplicates:
+            add_flag(nb, "duplicated-cells", f"{duplicates} duplicated nbgrader cell(s) were graded as plain cells")
+
+        present = [cell.metadata.get("nbgrader", {}).get("grade_id") for cell in nb.cells]
+        restored = []
+        for k, name in enumerate(order):
+            if name in present or name not in points or name in answers:
+                continue
+            before = [n for n in order[:k] if n in present]
+            at = present.index(before[-1]) + 1 if before else 0
+            cell_type, _, text = known[name]
+            make = new_code_cell if cell_type == "code" else new_markdown_cell
+            nb.cells.insert(at, make(text, metadata={"nbgrader": canonical(name)}))
+            present.insert(at, name)
+            restored.append(name)
+        if restored:
+            add_flag(nb, "restored-tests", f"deleted test cells were put back: {', '.join(restored)}")
+        return nb, resources
 
 
 class FlagExtraFiles(NbGraderPreprocessor):
@@ -39,6 +89,9 @@ class FlagExtraFiles(NbGraderPreprocessor):
 
 
 class VerifyChecks(NbGraderPreprocessor):
+    """nbgrader gives a test cell its points when its outputs hold no error. This replaces each test cell's
+    outputs with rnngrade.verify's verdict: one line on success, or one error that says what is wrong."""
+
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not is_grade(cell) or is_solution(cell):
             return cell, resources

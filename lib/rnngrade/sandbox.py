@@ -57,7 +57,8 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
-        return [sys.executable, "-m", "rnngrade.sandbox", "--box", str(self.box), "--", *cmd]
+        # -I: the launcher runs outside the sandbox, in the submission's folder; never import from there.
+        return [sys.executable, "-I", "-m", "rnngrade.sandbox", "--box", str(self.box), "--", *cmd]
 
     async def _async_interrupt_kernel(self):
         # A signal would stop at bwrap; ipykernel also takes an interrupt as a message.
@@ -124,7 +125,7 @@ def set_rlimits(limits, with_cgroups):
 def bwrap_args(box, readable):
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    for path in ("/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime", *readable):
+    for path in ("/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime", "/etc/fonts", *readable):
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
     for path in (box / "sockets", box / "scratch"):

@@ -2,34 +2,11 @@
 
 The sources are the code a student might write in the notebook, where `lstm_forward` and `lstm_backward` are
 the notebook's single-layer LSTM and the stacked cache is {"layers": [one lstm_forward cache per layer]}.
-On the grader's side the stacked cache comes from rnnlib.stacked, whose layer caches are rnnlib.fused's,
-while the name `lstm_backward` is rnnlib.lstm's (it reads gate-by-gate caches). So the stacked backward's
-mistakes run with an `lstm_backward` that reads either kind of layer cache: same code, same results.
+The grader's reference (rnngrade.reference) builds its stacked cache in that same layout from rnnlib.lstm,
+whose lstm_backward is the `lstm_backward` these sources call there.
 """
 
-from dataclasses import dataclass
-
-from rnnlib import fused, lstm
-
-from . import CATALOGUE, Mistake, mistake
-
-
-def _layer_backward(dhs, cache, dC_n=None):
-    """lstm_backward for a layer cache of rnnlib.lstm (gate by gate) or of rnnlib.fused (what rnnlib.stacked keeps)."""
-    if "steps" in cache:
-        return lstm.lstm_backward(dhs, cache, dC_n)
-    return fused.lstm_layer_backward(dhs, cache, dC_n)
-
-
-@dataclass(frozen=True)
-class _OnStackedCache(Mistake):
-    """A mistake in stacked_lstm_backward: its `lstm_backward` reads the layer caches of rnnlib.stacked."""
-
-    def function(self):
-        function = super().function()
-        function.__globals__["lstm_backward"] = _layer_backward
-        return function
-
+from . import mistake
 
 # Forward ---------------------------------------------------------------------------------------------------
 _FORWARD = '''
@@ -90,25 +67,25 @@ def stacked_lstm_backward(dhs, cache):
 '''
 
 
-def _backward_mistake(hint, source):
-    CATALOGUE.setdefault("stacked_lstm_backward", []).append(_OnStackedCache("stacked_lstm_backward", hint, source))
-
-
 def _backward(**changes):
     return _BACKWARD.format(**{**_BACKWARD_RIGHT, **changes})
 
 
-_backward_mistake("a lower layer's gradient is the dxs that the layer above returned, not dhs: only the top layer "
-                  "receives dhs",
-                  _backward(upstream="dhs"))
-_backward_mistake("only the top layer's hidden states reach the loss: a lower layer receives the dxs of the layer "
-                  "above alone, without dhs added",
-                  _backward(upstream="grad if l == L - 1 else grad + dhs"))
-_backward_mistake("go through the layers top to bottom, reversed(range(L)): the gradient enters at the top layer",
-                  _backward(order="range(L)"))
-_backward_mistake("dh0[l], dC0[l] and layer_grads[l] belong to layer l: the backward loop visits the top layer "
-                  "first, so results collected in loop order are upside down",
-                  _COLLECTED_TOP_FIRST)
+mistake("stacked_lstm_backward",
+        "a lower layer's gradient is the dxs that the layer above returned, not dhs: only the top layer "
+        "receives dhs",
+        _backward(upstream="dhs"))
+mistake("stacked_lstm_backward",
+        "only the top layer's hidden states reach the loss: a lower layer receives the dxs of the layer "
+        "above alone, without dhs added",
+        _backward(upstream="grad if l == L - 1 else grad + dhs"))
+mistake("stacked_lstm_backward",
+        "go through the layers top to bottom, reversed(range(L)): the gradient enters at the top layer",
+        _backward(order="range(L)"))
+mistake("stacked_lstm_backward",
+        "dh0[l], dC0[l] and layer_grads[l] belong to layer l: the backward loop visits the top layer "
+        "first, so results collected in loop order are upside down",
+        _COLLECTED_TOP_FIRST)
 
 # Loading torch.nn.LSTM -------------------------------------------------------------------------------------
 _FROM_TORCH = '''
@@ -128,7 +105,7 @@ def lstm_from_torch(module):
     return layers
 '''
 _FROM_TORCH_RIGHT = {"bias": 'getattr(module, f"bias_ih_l{l}") + getattr(module, f"bias_hh_l{l}")',
-                     "order": '("i", "f", "C", "o")', "columns": "w_hh[rows], w_ih[rows]"}
+           "order": '("i", "f", "C", "o")', "columns": "w_hh[rows], w_ih[rows]"}
 
 
 def _from_torch(**changes):

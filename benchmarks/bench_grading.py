@@ -1,0 +1,96 @@
+"""What grading costs, measured side by side with bare nbgrader.
+
+1. Per submission: the course's `nbgrader autograde` (sandbox, restored and verified test cells) on the
+   instructor's solution of an assignment, against bare nbgrader (its default configuration) on a trivial
+   notebook with the same cells (every code cell `x = 1`). Goal: at most 1.5x.
+2. A class: the same batch of submissions with and without the sandbox (the rest of the pipeline the same).
+   Goal: at most 1.3x; submissions per minute are printed.
+
+    python benchmarks/bench_grading.py [--assignment ex03_gates] [--class-size 50] [--single 5]
+"""
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+NO_SANDBOX = "--SandboxedExecute.sandbox=False"
+
+
+def course_with(tmp, assignment, source_nb, config):
+    course = Path(tmp)
+    (course / "solutions" / assignment).mkdir(parents=True)
+    nbformat.write(source_nb, course / "solutions" / assignment / f"{assignment}.ipynb")
+    if config:
+        shutil.copy(ROOT / "nbgrader_config.py", course)
+    run(course, "generate_assignment", assignment)
+    return course
+
+
+def run(course, *args):
+    subprocess.run([sys.executable, "-m", "nbgrader", *args, "--log-level=ERROR"], cwd=course, check=True,
+                   capture_output=True)
+
+
+def submit_copies(course, assignment, nb, n, prefix):
+    for k in range(n):
+        folder = course / "submitted" / f"{prefix}{k:03d}" / assignment
+        folder.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, folder / f"{assignment}.ipynb")
+
+
+def timed_autograde(course, assignment, *extra):
+    shutil.rmtree(course / "autograded", ignore_errors=True)
+    start = time.perf_counter()
+    run(course, "autograde", assignment, "--force", *extra)
+    return time.perf_counter() - start
+
+
+def trivial_twin(nb):
+    """The same cells and nbgrader metadata, with trivial code: what bare nbgrader grades."""
+    twin = nbformat.reads(nbformat.writes(nb), as_version=4)
+    for cell in twin.cells:
+        if cell.cell_type == "code":
+            cell.source = "x = 1"
+    return twin
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--assignment", default="ex03_gates")
+    parser.add_argument("--class-size", type=int, default=50)
+    parser.add_argument("--single", type=int, default=5, help="submissions in the per-submission comparison")
+    args = parser.parse_args()
+    a = args.assignment
+    source = nbformat.read(ROOT / "solutions" / a / f"{a}.ipynb", as_version=4)
+
+    with tempfile.TemporaryDirectory() as t1, tempfile.TemporaryDirectory() as t2:
+        ours = course_with(t1, a, source, config=True)
+        bare = course_with(t2, a, trivial_twin(source), config=False)
+        submit_copies(ours, a, source, args.single, "s")
+        submit_copies(bare, a, trivial_twin(source), args.single, "s")
+        times = {"ours": [], "bare": []}
+        for _ in range(2):  # interleaved
+            times["ours"].append(timed_autograde(ours, a) / args.single)
+            times["bare"].append(timed_autograde(bare, a) / args.single)
+        o, b = min(times["ours"]), min(times["bare"])
+        print(f"per submission ({a}, {len(source.cells)} cells): course {o:.2f} s, bare nbgrader on a trivial "
+              f"twin {b:.2f} s, ratio {o / b:.2f}x (goal <= 1.5x)")
+
+        shutil.rmtree(ours / "submitted")
+        submit_copies(ours, a, source, args.class_size, "c")
+        sandboxed = timed_autograde(ours, a)
+        plain = timed_autograde(ours, a, NO_SANDBOX)
+        print(f"class of {args.class_size}: sandbox {sandboxed:.1f} s ({60 * args.class_size / sandboxed:.1f} "
+              f"submissions/min), without {plain:.1f} s ({60 * args.class_size / plain:.1f}/min), ratio "
+              f"{sandboxed / plain:.2f}x (goal <= 1.3x)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""Hostile and broken submissions: each gains nothing and harms nothing. One batch of ex03_gates is graded
+in the sandbox, and every submission must get exactly the score written next to it.
+
+ex03_gates has seven functions: six gates worth 2 points each and lstm_step_forward worth 3 (15 in all).
+A submission that breaks forget_gate therefore scores 13, if nothing else is lost.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from exercise_course import ROOT, cell_scores, completed, max_scores, new_course, submit
+
+A = "ex03_gates"
+TANH_FORGET = ("def forget_gate(h_prev, x_t, W_f, b_f):\n"
+               "    return np.tanh(np.concatenate([h_prev, x_t], axis=1) @ W_f.T + b_f)\n")
+# Fast limits for the test; the defaults are in nbgrader_config.py and rnngrade.sandbox.
+LIMITS = ["--SandboxedExecute.timeout=8", "--SandboxedExecute.notebook_timeout=90"]
+SANDBOX_ENV = {"RNNGRADE_MEMORY_BYTES": str(2**30), "RNNGRADE_WALL_SECONDS": "150"}
+
+
+def with_cell(nb, grade_id, change):
+    """Apply `change(cells, index)` to the cell with this grade_id; returns nb."""
+    index = next(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    change(nb.cells, index)
+    return nb
+
+
+def solution_of(course, function, prefix="", suffix=""):
+    nb = completed(course, A)
+    with_cell(nb, function, lambda cells, i: setattr(cells[i], "source", prefix + cells[i].source + suffix))
+    return nb
+
+
+def hostile_submissions(course):
+    """{student: (notebook or raw text or None for an empty folder, expected score, expected flag kind or None)}"""
+    wrong = completed(course, A, {"forget_gate": TANH_FORGET})
+
+    def wrong_plus(prefix):
+        return completed(course, A, {"forget_gate": prefix + TANH_FORGET})
+
+    def set_source(source):
+        return lambda cells, i: setattr(cells[i], "source", source)
+
+    def set_meta(cells, i):
+        cells[i].metadata["nbgrader"]["grade"] = False
+        cells[i].metadata["tags"] = ["skip-execution", "raises-exception"]
+
+    def to_markdown(cells, i):
+        cells[i] = nbformat.v4.new_markdown_cell(cells[i].source, metadata=cells[i].metadata)
+
+    def points_100(cells, i):
+        cells[i].metadata["nbgrader"]["points"] = 100
+
+    return {
+        "correct": (completed(course, A), 15, None),
+        "patched-asserts": (wrong_plus("import builtins\nbuiltins.AssertionError = type('Never', (Exception,), {})\n"
+                                       "import numpy.testing\nnumpy.testing.assert_allclose = lambda *a, **k: None\n"),
+                            13, None),
+        "patched-numpy": (wrong_plus("np.allclose = lambda *a, **k: True\n"
+                                     "np.isfinite = lambda x: np.ones_like(x, bool)\n"
+                                     "np.array_equal = lambda *a, **k: True\n"), 13, None),
+        "tampered-test": (with_cell(completed(course, A, {"forget_gate": TANH_FORGET}), "forget_gate_tests",
+                                    set_source("pass")), 13, None),
+        "deleted-test": (with_cell(completed(course, A, {"forget_gate": TANH_FORGET}), "forget_gate_tests",
+                                   lambda cells, i: cells.pop(i)), 13, None),
+        "duplicated-test": (with_cell(completed(course, A), "forget_gate_tests",
+                                      lambda cells, i: cells.insert(i, nbformat.from_dict(dict(cells[i])))), 15, None),
+        "retagged-test": (with_cell(completed(course, A, {"forget_gate": TANH_FORGET}), "forget_gate_tests", set_meta),
+                          13, None),
+        "converted-test": (with_cell(completed(course, A, {"forget_gate": TANH_FORGET}), "forget_gate_tests",
+                                     to_markdown), 13, None),
+        "changed-points": (with_cell(completed(course, A), "forget_gate_tests", points_100), 15, None),
+        "os-exit": (solution_of(course, "hidden_state", suffix="\nimport os\nos._exit(3)\n"), 13, "kernel-died"),
+        "infinite-loop": (completed(course, A, {"forget_gate": "def forget_gate(h_prev, x_t, W_f, b_f):\n"
+                                                               "    while True:\n        pass\n"}), 13, None),
+        "memory-bomb": (solution_of(course, "input_gate", suffix="\nhog = [np.ones(2**26) for _ in range(40)]\n"),
+                        13, "kernel-died"),
+        "fork-bomb": (solution_of(course, "candidate_cell", suffix=(
+            "\nimport os, time\ntry:\n    while True:\n        if os.fork() == 0:\n"
+            "            time.sleep(20)\n            os._exit(0)\nexcept OSError:\n    pass\n")), 15, None),
+        "output-flood": (solution_of(course, "cell_update",
+                                     suffix="\nfor _ in range(300):\n    print('x' * 100_000)\n"), 15, "output-flood"),
+        "read-outside": (completed(course, A, {"forget_gate": (
+            f"exec(open({str(ROOT / 'lib' / 'rnnlib' / 'lstm.py')!r}).read())\n")}), 13, None),
+        "write-gradebook": (solution_of(course, "forget_gate", prefix=(
+            f"try:\n    open({str(course / 'gradebook.db')!r}, 'w').write('gone')\nexcept OSError:\n    pass\n")),
+                            15, None),
+        "network": (completed(course, A, {"forget_gate": (
+            "import urllib.request\n"
+            "def forget_gate(h_prev, x_t, W_f, b_f):\n"
+            "    urllib.request.urlopen('http://example.com/answer', timeout=3)\n")}), 13, None),
+        "shadow-numpy": (completed(course, A), 15, "extra-files"),
+        "stderr-warnings": (solution_of(course, "forget_gate", suffix=(
+            "\nimport sys, warnings\n_fg = forget_gate\n"
+            "def forget_gate(*args):\n    warnings.warn('a harmless warning')\n"
+            "    print('debug output', file=sys.stderr)\n    return _fg(*args)\n")), 15, None),
+        "input-transformer": (solution_of(course, "forget_gate", suffix=(
+            "\nget_ipython().input_transformers_cleanup.append("
+            "lambda lines: [] if any('check(' in line for line in lines) else lines)\n")), 0, None),
+        "exception-handler": (wrong_plus("get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)\n"),
+                              13, None),
+        "fake-results": (wrong_plus(
+            "import rnncheck.check as _rc\nfrom IPython.display import display as _display\n_real = check\n"
+            "def check(name, *fns, seed, sizes):\n    if name != 'forget_gate':\n"
+            "        return _real(name, *fns, seed=seed, sizes=sizes)\n"
+            "    outs = [_rc.encode({'f_t': np.full((s['N'], s['H']), 0.5)}) for s in sizes]\n"
+            "    _display({_rc.MIME: {'check': name, 'seed': seed, 'outputs': outs}}, raw=True)\n"), 13, None),
+        "invalid-json": ('{"cells": [ this is not json', None, "not-graded"),
+        "wrong-name": (completed(course, A), None, "not-graded"),
+        "empty": (None, None, "not-graded"),
+    } | {"wrong": (wrong, 13, None)}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = new_course(tmp_path_factory.mktemp("safe"), A)
+    expected = hostile_submissions(course)
+    for student, (notebook, _, _) in expected.items():
+        if notebook is None:
+            (course / "submitted" / student / A).mkdir(parents=True)
+        elif student == "wrong-name":
+            folder = submit(course, A, student, notebook)
+            (folder / f"{A}.ipynb").rename(folder / "my_homework.ipynb")
+        else:
+            folder = submit(course, A, student, notebook)
+            if student == "shadow-numpy":
+                (folder / "numpy.py").write_text("raise SystemExit('shadowed')\n")
+    env = {**os.environ, **SANDBOX_ENV}
+    # The batch must finish whatever the submissions do; nbgrader exits non-zero for those it cannot read.
+    result = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", A, *LIMITS], cwd=course, env=env,
+                            capture_output=True, text=True, timeout=1500)
+    subprocess.run([sys.executable, "-m", "rnngrade.report", A], cwd=course, check=True, capture_output=True)
+    report = {row["student"]: row for row in _read_report(course)}
+    return course, expected, cell_scores(course, A), report, result
+
+
+def _read_report(course):
+    import csv
+
+    with open(course / "reports" / f"{A}.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def students():
+    return ["correct", "wrong", "patched-asserts", "patched-numpy", "tampered-test", "deleted-test",
+            "duplicated-test", "retagged-test", "converted-test", "changed-points", "os-exit", "infinite-loop",
+            "memory-bomb", "fork-bomb", "output-flood", "read-outside", "write-gradebook", "network",
+            "shadow-numpy", "stderr-warnings", "input-transformer", "exception-handler", "fake-results",
+            "invalid-json", "wrong-name", "empty"]
+
+
+@pytest.mark.parametrize("student", students())
+def test_each_submission_gets_exactly_its_score_and_flags(graded, student):
+    course, expected, scores, report, _ = graded
+    _, score, flag = expected[student]
+    row = report[student]
+    if score is None:
+        assert row["score"] == "", f"{student} should not be graded"
+    else:
+        got = sum(scores[student].values())
+        assert got == score, f"{student}: {got} instead of {score}: {scores[student]}\n{row['flags']}"
+        assert set(scores[student]) == set(max_scores(A)), "every test cell must be graded"
+    if flag is not None:
+        assert row["review"] == "yes" and flag in row["flags"], f"{student}: flags {row['flags']!r}"
+
+
+def test_the_gradebook_survives_and_keeps_the_instructors_points(graded):
+    course, _, scores, _, _ = graded
+    assert (course / "gradebook.db").read_bytes()[:16] == b"SQLite format 3\x00"
+    assert scores["changed-points"] == max_scores(A)
+
+
+def test_a_second_run_gives_identical_grades(graded, tmp_path):
+    course, _, scores, _, _ = graded
+    again = ["correct", "os-exit", "fake-results"]
+    env = {**os.environ, **SANDBOX_ENV}
+    for student in again:
+        subprocess.run([sys.executable, "-m", "nbgrader", "autograde", A, f"--student={student}", "--force", *LIMITS],
+                       cwd=course, env=env, check=True, capture_output=True, timeout=300)
+    rescored = cell_scores(course, A)
+    assert {s: rescored[s] for s in again} == {s: scores[s] for s in again}
+
+
+def test_a_graded_notebook_says_what_went_wrong(graded):
+    course, *_ = graded
+    nb = nbformat.read(course / "autograded" / "wrong" / A / f"{A}.ipynb", as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "forget_gate_tests")
+    assert "did you apply the sigmoid" in json.dumps(cell.outputs)
