@@ -190,3 +190,28 @@ def test_a_graded_notebook_says_what_went_wrong(graded):
     nb = nbformat.read(course / "autograded" / "wrong" / A / f"{A}.ipynb", as_version=4)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "forget_gate_tests")
     assert "did you apply the sigmoid" in json.dumps(cell.outputs)
+
+
+def test_an_interrupted_batch_resumes(tmp_path):
+    """Kill nbgrader in the middle of a batch; rnngrade.autograde then grades everything, as if uninterrupted."""
+    import signal
+    import time
+
+    from exercise_course import source_notebook
+
+    course = new_course(tmp_path, A)
+    for student in ("a", "b", "c"):
+        submit(course, A, student, source_notebook(A))
+    batch = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", A], cwd=course, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not (course / "autograded" / "b").exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    os.killpg(batch.pid, signal.SIGKILL)  # b is being graded: its autograded folder is half written
+    batch.wait()
+    resumed = subprocess.run([sys.executable, "-m", "rnngrade.autograde", A], cwd=course, capture_output=True,
+                             text=True, timeout=600)
+    assert "b: its last grading was interrupted" in resumed.stdout
+    full = sum(max_scores(A).values())
+    assert {s: sum(v.values()) for s, v in cell_scores(course, A).items()} == {"a": full, "b": full, "c": full}

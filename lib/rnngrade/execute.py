@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from nbgrader.utils import is_grade, is_solution
@@ -45,6 +45,10 @@ class SandboxedExecute(Execute):
         super().__init__(*args, **kwargs)
         # After super(): nbgrader's Execute passes its own kernel manager class as an argument.
         self.kernel_manager_class = SandboxKernelManager if self.sandbox else AsyncKernelManager
+        self.shutdown_kernel = "immediate"  # nothing in a student's kernel needs a polite goodbye
+        # A cell that runs too long loses its kernel, like one that crashes: interrupts do not cross the
+        # sandbox's process namespace reliably, and a fresh kernel always works.
+        self.interrupt_on_timeout = False
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
@@ -64,35 +68,46 @@ class SandboxedExecute(Execute):
         self._check_assign_resources(resources)
         deadline = time.monotonic() + self.notebook_timeout
         self._output_bytes = {}
-        done, dead, restarts = 0, set(), 0
+        done, dead, restarts = 0, set(), 0  # cells run so far; cells that lost the kernel; kernels lost
         while done < len(nb.cells):
             with self.setup_kernel():
                 info_msg = self.wait_for_reply(self.kc.kernel_info())
                 nb.metadata["language_info"] = info_msg["content"]["language_info"]
+                # After a restart, replay the definitions (not the tests) of the cells already run.
+                replay = [i for i in range(done) if nb.cells[i].cell_type == "code" and i not in dead
+                          and not is_test(nb.cells[i])]
+                current = None
                 try:
-                    for index in range(done):  # after a restart: the definitions, not the tests
-                        cell = nb.cells[index]
-                        if cell.cell_type == "code" and index not in dead and not is_test(cell):
-                            self.preprocess_cell(cell, resources, index)
+                    for current in replay:
+                        self.preprocess_cell(nb.cells[current], resources, current)
                     while done < len(nb.cells):
                         if time.monotonic() > deadline:
                             self._give_up(nb, done, f"the notebook ran out of time ({self.notebook_timeout} s)")
                             return nb, self.resources
-                        self.preprocess_cell(nb.cells[done], resources, done)
+                        current = done
+                        self.preprocess_cell(nb.cells[current], resources, current)
                         done += 1
-                except DeadKernelError:
-                    cell = nb.cells[done]
-                    reason = self._death_reason()
-                    cell.outputs.append(error("KernelDied", f"the kernel died while running this cell ({reason})"))
-                    add_flag(nb, "kernel-died", reason, cell_name(cell, done))
-                    dead.add(done)
-                    done += 1
+                except (DeadKernelError, CellTimeoutError) as err:
+                    # The kernel died, or a cell ran too long: either way, on with a new kernel.
+                    self._lost_kernel(nb, current, err)
+                    dead.add(current)
+                    done = max(done, current + 1)
                     restarts += 1
                     if restarts > self.max_restarts:
-                        self._give_up(nb, done, f"the kernel died {restarts} times")
+                        self._give_up(nb, done, f"the kernel was lost {restarts} times")
                         return nb, self.resources
         self.set_widgets_metadata()
         return nb, self.resources
+
+    def _lost_kernel(self, nb, index, err):
+        cell = nb.cells[index]
+        if isinstance(err, DeadKernelError):
+            kind, reason = "kernel-died", self._death_reason()
+        else:
+            kind, reason = "timeout", f"it ran longer than {self.timeout} s"
+        cell.outputs.append(error("KernelDied" if kind == "kernel-died" else "Timeout",
+                                  f"the kernel was lost while running this cell: {reason}"))
+        add_flag(nb, kind, reason, cell_name(cell, index))
 
     def _death_reason(self):
         report = cgroup_report(self.km.box.name) if isinstance(self.km, SandboxKernelManager) else {}

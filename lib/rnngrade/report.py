@@ -16,6 +16,9 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
+# Left in a submission's autograded folder once it is fully graded (see rnngrade.autograde).
+COMPLETE = ".rnngrade-complete"
+
 
 def submission_problem(folder, assignment):
     """Why nbgrader could not grade a submission folder, or None if nothing is wrong with its files."""
@@ -50,6 +53,9 @@ def rows(root, assignment):
                 score = None
             if graded.exists():
                 flags = nbformat.read(graded, as_version=4).metadata.get("rnngrade", {}).get("flags", [])
+                if not (graded.parent / COMPLETE).exists():
+                    flags = flags + [{"kind": "interrupted", "reason": "its grading was cut off: run "
+                                      f"`python -m rnngrade.autograde {assignment}` to grade it again"}]
             else:
                 problem = submission_problem(root / "submitted" / student / assignment, assignment)
                 flags = [{"kind": "not-graded", "reason": problem or "nbgrader could not grade it: see its log"}]
@@ -84,7 +90,16 @@ def _flag_text(flag):
 
 
 def post_convert_hook(assignment, student, notebooks):
-    """nbgrader's post-convert hook: keep the report current after every graded submission."""
+    """nbgrader's post-convert hook: mark the submission as fully graded, and bring the report up to date.
+
+    nbgrader passes the ids of its command line (possibly "*"): the submission's own come from its path,
+    submitted/<student>/<assignment>/<notebook>.ipynb.
+    """
+    submission = Path(notebooks[0]).parent
+    student, assignment = submission.parent.name, submission.name
+    folder = Path.cwd() / "autograded" / student / assignment
+    if folder.is_dir():
+        (folder / COMPLETE).touch()
     write_report(Path.cwd(), assignment)
 
 

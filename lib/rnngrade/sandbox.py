@@ -60,12 +60,6 @@ class SandboxKernelManager(AsyncKernelManager):
         # -I: the launcher runs outside the sandbox, in the submission's folder; never import from there.
         return [sys.executable, "-I", "-m", "rnngrade.sandbox", "--box", str(self.box), "--", *cmd]
 
-    async def _async_interrupt_kernel(self):
-        # A signal would stop at bwrap; ipykernel also takes an interrupt as a message.
-        if self.has_kernel:
-            self._connect_control_socket()
-            self.session.send(self._control_socket, self.session.msg("interrupt_request", content={}))
-
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
