@@ -13,6 +13,7 @@ import time
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_info
 
 from rnnlib import init, interop, stacked
 
@@ -69,7 +70,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=30)
     args = parser.parse_args()
-    print(f"2-layer LSTM forward+backward, T={T} N={N} D={D} H={H}; torch {torch.__version__}, "
+    blas = ", ".join(f"{i['internal_api']} {i.get('architecture', '')} ({i['num_threads']} threads)"
+                     for i in threadpool_info() if i["user_api"] == "blas")
+    print(f"2-layer LSTM forward+backward, T={T} N={N} D={D} H={H}; numpy BLAS: {blas}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads; median of {args.reps} interleaved repetitions")
     met = True
     for name, dtype in (("float32", np.float32), ("float64", np.float64)):

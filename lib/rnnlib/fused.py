@@ -9,13 +9,13 @@ What makes it fast, and why each step is still the textbook LSTM:
   lets one tanh call activate all four gates;
 - every buffer is allocated once per call, and backward precomputes, for all steps at once, every factor
   that does not depend on the gradient flowing back in time.
-`tests/test_fused.py` proves it equal to the gate-by-gate reference.
+tests/test_lstm.py proves it equal to the gate-by-gate reference (test_fused_*).
 """
 
 import numpy as np
 
-from ._checks import Shapes, check_shape, require_finite, require_steps
-from .lstm import check_lstm_params
+from ._checks import check_shape
+from .lstm import check_lstm_sequence
 
 # Column blocks of the stacked matrix: the three sigmoid gates first, so one slice covers them.
 ORDER = ("f", "i", "o", "C")
@@ -40,15 +40,8 @@ def split_grads(dW, db):
 
 def lstm_layer_forward(xs, h0, C0, params):
     """Same as rnnlib.lstm.lstm_forward: xs (T, N, D), h0 and C0 (N, H) -> hs, Cs (T, N, H), cache."""
-    dims = Shapes()
-    check_lstm_params(dims, params)
-    dims.check("xs", xs, ("T", "N", "D"))
-    dims.check("h0", h0, ("N", "H"))
-    dims.check("C0", C0, ("N", "H"))
-    require_steps("xs", xs)
-    require_finite("xs", xs)
+    H = check_lstm_sequence(xs, h0, C0, params)["H"]
     T, N, D = xs.shape
-    H = dims["H"]
     dtype = np.result_type(xs, h0, C0, params["W_f"])
 
     W, b = stack_weights(params)

@@ -155,11 +155,8 @@ def lstm_step_backward(dh_t, dC_t, cache):
     return dz[:, H:], dz[:, :H], dC_prev, grads
 
 
-def lstm_forward(xs, h0, C0, params):
-    """Run the LSTM over a sequence, step by step.
-
-    xs: (T, N, D); h0, C0: (N, H). Returns hs, Cs (T, N, H), every hidden and cell state, and a cache.
-    """
+def check_lstm_sequence(xs, h0, C0, params):
+    """Check the arguments of a sequence forward pass (here and in rnnlib.fused); returns the sizes."""
     dims = Shapes()
     check_lstm_params(dims, params)
     dims.check("xs", xs, ("T", "N", "D"))
@@ -167,7 +164,16 @@ def lstm_forward(xs, h0, C0, params):
     dims.check("C0", C0, ("N", "H"))
     require_steps("xs", xs)
     require_finite("xs", xs)
-    dtype = np.result_type(xs, h0, params["W_f"])
+    return dims
+
+
+def lstm_forward(xs, h0, C0, params):
+    """Run the LSTM over a sequence, step by step.
+
+    xs: (T, N, D); h0, C0: (N, H). Returns hs, Cs (T, N, H), every hidden and cell state, and a cache.
+    """
+    check_lstm_sequence(xs, h0, C0, params)
+    dtype = np.result_type(xs, h0, C0, params["W_f"])
     hs = np.empty((len(xs),) + h0.shape, dtype=dtype)  # (T, N, H)
     Cs = np.empty_like(hs)  # (T, N, H)
     steps, h_t, C_t = [], h0, C0
