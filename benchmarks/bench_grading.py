@@ -29,6 +29,10 @@ def course_with(tmp, assignment, source_nb, config):
     nbformat.write(source_nb, course / "solutions" / assignment / f"{assignment}.ipynb")
     if config:
         shutil.copy(ROOT / "nbgrader_config.py", course)
+    else:  # nbgrader's defaults, but for where the notebooks are
+        (course / "nbgrader_config.py").write_text(
+            'c = get_config()\nc.CourseDirectory.source_directory = "solutions"\n'
+            'c.CourseDirectory.release_directory = "exercises"\n')
     run(course, "generate_assignment", assignment)
     return course
 

@@ -1,10 +1,11 @@
 """nbgrader's Execute, hardened: sandboxed kernels, a budget for the whole notebook, capped output, and a
 kernel that dies costs only the cell it died in.
 
-When the kernel dies (os._exit, a crash, the memory or process limit), the cell that killed it gets an
-error, a new kernel replays the cells before it that are not tests (so the student's definitions are back),
-and grading goes on with the next cell. After `max_restarts` deaths, or when the notebook's time is up,
-the remaining cells are marked as not run. Every such event is flagged for the report.
+When the kernel dies (os._exit, a crash, the memory or process limit) or a cell runs longer than `timeout`,
+that cell gets an error, a new kernel replays the cells before it that are not tests (so the student's
+definitions are back), and grading goes on with the next cell. After `max_restarts` lost kernels, or when
+the notebook's time is up, the remaining cells are marked as not run. Every such event is flagged for the
+report. Cells after the last test cell are not run: they cannot change a grade.
 """
 
 import json
@@ -69,7 +70,9 @@ class SandboxedExecute(Execute):
         deadline = time.monotonic() + self.notebook_timeout
         self._output_bytes = {}
         done, dead, restarts = 0, set(), 0  # cells run so far; cells that lost the kernel; kernels lost
-        while done < len(nb.cells):
+        # Cells after the last test cannot change a grade (a closing demo, a plot): they are not run.
+        end = max((i + 1 for i, c in enumerate(nb.cells) if is_test(c)), default=len(nb.cells))
+        while done < end:
             with self.setup_kernel():
                 info_msg = self.wait_for_reply(self.kc.kernel_info())
                 nb.metadata["language_info"] = info_msg["content"]["language_info"]
@@ -80,7 +83,7 @@ class SandboxedExecute(Execute):
                 try:
                     for current in replay:
                         self.preprocess_cell(nb.cells[current], resources, current)
-                    while done < len(nb.cells):
+                    while done < end:
                         if time.monotonic() > deadline:
                             self._give_up(nb, done, f"the notebook ran out of time ({self.notebook_timeout} s)")
                             return nb, self.resources
