@@ -29,7 +29,8 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic
 
 # Appended to a copy of a page: once everything has loaded (MathJax included), record what a reader sees.
 PROBE = """<script>
-window.addEventListener('load', () => MathJax.startup.promise.then(() => {
+window.addEventListener('load', () => (window.MathJax && MathJax.startup ? MathJax.startup.promise
+                                      : Promise.resolve()).then(() => {
   const broken = [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src);
   const report = {images: document.images.length, broken: broken,
                   math: document.querySelectorAll('mjx-container').length,
