@@ -146,6 +146,8 @@ def main(argv=None):
     # Python itself, the environment's packages, and rnncheck: nothing else of the course.
     readable = [sys.base_prefix, sys.prefix, str(Path(rnncheck.__file__).parent)]
     full = ["timeout", "--signal=KILL", str(limits.wall_seconds), *bwrap_args(args.box, readable), "--", *cmd]
+    # The kernel's own stdout carries only its start-up banner (cell output goes over its sockets).
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     os.execvpe(full[0], full, kernel_env())
 
 
