@@ -128,10 +128,14 @@ def bwrap_args(box, readable):
 
 
 def kernel_env():
-    return {"HOME": "/tmp", "PATH": f"{sys.prefix}/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-            "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1",
-            # One thread each: threads count against the process limit, and grading runs many kernels.
-            "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    """A clean environment: nothing of the grader's leaks in but the machine's own OpenBLAS settings."""
+    env = {"HOME": "/tmp", "PATH": f"{sys.prefix}/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+           "MPLBACKEND": "Agg", "MPLCONFIGDIR": "/tmp", "PYTHONDONTWRITEBYTECODE": "1",
+           # One thread each: threads count against the process limit, and grading runs many kernels.
+           "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    # Some machines set these to keep OpenBLAS on a kernel that is safe for their processor.
+    env.update({k: v for k, v in os.environ.items() if k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")})
+    return env
 
 
 def main(argv=None):
