@@ -47,6 +47,9 @@ class SandboxKernelManager(AsyncKernelManager):
     """An nbclient kernel manager whose kernels run in the sandbox, one private folder each."""
 
     def __init__(self, **kwargs):
+        if shutil.which("bwrap") is None:
+            raise RuntimeError("the grading sandbox needs bubblewrap: install it (apt-get install bubblewrap), or "
+                               "run `make test` once as root, which does")
         super().__init__(**kwargs)
         self.box = Path(tempfile.mkdtemp(prefix="rnngrade-"))
         (self.box / "sockets").mkdir()
