@@ -1,0 +1,115 @@
+"""rnnlib.text and rnnlib.charlm: the vocabulary, TBPTT batches, the model's gradients, training, sampling, files."""
+
+import numpy as np
+import pytest
+from conftest import assert_grad_close, finite_difference
+
+from rnnlib import charlm, text
+
+
+def test_vocabulary_round_trip_and_unknown_characters():
+    vocab = text.Vocabulary.from_text("to be, or not to be")
+    assert vocab.chars == sorted(set("to be, or not to be")) and vocab.size == 8
+    ids = vocab.encode("not to be")
+    assert ids.dtype == np.int64 and vocab.decode(ids) == "not to be"
+    with pytest.raises(ValueError, match="'!'"):
+        vocab.encode("be!")
+
+
+def test_the_shipped_corpus_is_there_and_small():
+    raw = text.SHAKESPEARE.read_text()
+    assert 500_000 < len(raw.encode()) <= 1_050_000
+    assert "HAMLET" in raw and "gutenberg" not in raw.lower()
+
+
+def test_split_is_contiguous():
+    ids = np.arange(100)
+    train, val = text.split(ids, 0.1)
+    assert list(train) == list(range(90)) and list(val) == list(range(90, 100))
+
+
+def test_tbptt_batches_carry_each_stream_from_window_to_window():
+    ids = np.arange(1000)
+    windows = list(text.tbptt_batches(ids, N=4, T=10))
+    L = 999 // 4
+    assert len(windows) == L // 10
+    for xs, ys in windows:
+        assert xs.shape == ys.shape == (10, 4)
+        np.testing.assert_array_equal(ys, xs + 1)  # the next character (ids are consecutive here)
+    for (_, ys_a), (xs_b, _) in zip(windows, windows[1:], strict=False):
+        np.testing.assert_array_equal(xs_b[0], ys_a[-1])  # window j+1 starts where window j ended, per stream
+    np.testing.assert_array_equal(windows[0][0][0], [0, L, 2 * L, 3 * L])
+    with pytest.raises(ValueError, match="too few"):
+        next(text.tbptt_batches(np.arange(20), N=4, T=10))
+
+
+def tiny_model(rng, K=5, H=3, L=2):
+    model = charlm.init_model(K, H, L, rng, dtype=np.float64)
+    for params in model["layers"]:
+        for key in params:
+            params[key] = rng.standard_normal(params[key].shape) * 0.5  # non-zero biases too
+    return model
+
+
+def test_gradients_match_finite_differences(rng):
+    model = tiny_model(rng)
+    T, N = 4, 2
+    xs, ys = rng.integers(0, 5, (T, N)), rng.integers(0, 5, (T, N))
+    h0, C0 = rng.standard_normal((2, N, 3)), rng.standard_normal((2, N, 3))
+    _, grads, _ = charlm.loss_and_grads(model, xs, ys, h0, C0)
+
+    def loss():
+        return charlm.loss_and_grads(model, xs, ys, h0, C0)[0]
+
+    for name, array, grad in [("V", model["V"], grads["V"]), ("c", model["c"], grads["c"]),
+                              *[(f"layer{l}.{k}", model["layers"][l][k], grads["layers"][l][k])
+                                for l in range(2) for k in ("W_f", "W_C", "b_o")]]:
+        assert_grad_close(grad, finite_difference(loss, array), name=name)
+
+
+def test_loss_is_the_mean_cross_entropy_per_character(rng):
+    model = tiny_model(rng)
+    xs, ys = rng.integers(0, 5, (3, 2)), rng.integers(0, 5, (3, 2))
+    h0, C0 = charlm.zero_state(model, 2)
+    logits, _, _ = charlm.forward(model, xs, h0, C0)
+    log_p = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    expected = -np.mean(np.take_along_axis(log_p, ys[..., None], -1))
+    assert charlm.loss_and_grads(model, xs, ys, h0, C0)[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_training_learns_a_pattern_and_sampling_follows_it():
+    vocab = text.Vocabulary.from_text("abcd\n")
+    ids = vocab.encode("abcd\n" * 400)
+    model = charlm.init_model(vocab.size, 16, 1, np.random.default_rng(0))
+    history = charlm.train(model, ids, ids[:200], steps=150, N=4, T=10, lr=1e-2, eval_every=50, progress=False)
+    assert history["train_loss"][-1] < 0.2 < history["train_loss"][0]
+    assert history["val_loss"][-1] < 0.2 and history["chars_per_second"] > 0
+    assert charlm.sample(model, vocab, "ab", 13, temperature=0.5, rng=np.random.default_rng(1)) == "cd\nabcd\nabcd\n"
+
+
+def test_sampling_draws_from_the_tempered_distribution():
+    """With a one-character vocabulary model whose logits are fixed by c alone, counts follow softmax(c / T)."""
+    vocab = text.Vocabulary("abc")
+    model = charlm.init_model(3, 2, 1, np.random.default_rng(0), dtype=np.float64)
+    model["V"][:] = 0.0
+    model["c"][:] = [2.0, 1.0, 0.0]
+    for temperature in (0.5, 1.0, 2.0):
+        drawn = charlm.sample(model, vocab, "a", 3000, temperature, np.random.default_rng(2))
+        counts = np.array([drawn.count(ch) for ch in "abc"])
+        p = np.exp(model["c"] / temperature) / np.exp(model["c"] / temperature).sum()
+        chi2 = np.sum((counts - 3000 * p) ** 2 / (3000 * p))
+        assert chi2 < 13.8, (temperature, counts, p)  # the 99.9 % point of chi-square with 2 degrees of freedom
+    assert charlm.sample(model, vocab, "a", 50, 1.0, np.random.default_rng(5)) == \
+        charlm.sample(model, vocab, "a", 50, 1.0, np.random.default_rng(5))
+    with pytest.raises(TypeError, match="Generator"):
+        charlm.sample(model, vocab, "a", 5, 1.0, rng=None)
+
+
+def test_save_and_load_round_trip(tmp_path, rng):
+    model, vocab = tiny_model(rng), text.Vocabulary("abcde")
+    charlm.save(tmp_path / "m.npz", model, vocab)
+    loaded, loaded_vocab = charlm.load(tmp_path / "m.npz")
+    assert loaded_vocab.chars == vocab.chars
+    np.testing.assert_array_equal(loaded["V"], model["V"])
+    for a, b in zip(loaded["layers"], model["layers"], strict=True):
+        assert set(a) == set(b) and all(np.array_equal(a[k], b[k]) for k in a)
