@@ -1,7 +1,9 @@
 """Forward + backward of a 2-layer LSTM, rnnlib against torch.nn.LSTM, side by side on this CPU.
 
-Sizes follow the character-level model: T=50, N=32, D=65, H=128. The two implementations run interleaved,
-repetition by repetition, so that both see the same machine load; the ratio of medians is printed.
+Sizes follow the character-level model: T=50, N=32, D=65, H=128. The two implementations run in alternating
+blocks, so that both see the same machine load; inside a block one library runs back to back, as in a training
+loop (after two warm-up calls), so neither is timed while the other's idle BLAS or OpenMP threads still spin,
+nor after its own threads went to sleep. The ratio of the medians is printed.
 Goals: rnnlib float32 <= 1.0x torch, float64 <= 0.5x torch.
 
     python benchmarks/bench_lstm.py [--reps 30]
@@ -19,9 +21,8 @@ from rnnlib import init, interop, stacked
 
 T, N, D, H, L = 50, 32, 65, 128, 2
 GOALS = {"float32": 1.0, "float64": 0.5}
-# torch's OpenMP threads spin for a while after each call; a pause before every timed call keeps one
-# library's idle spinning out of the other's measurement.
-PAUSE = 0.05
+BLOCK = 10  # timed calls per block
+PAUSE = 1.0  # between blocks: the other library's idle threads stop spinning
 
 
 def rnnlib_step(xs, h0, C0, layers, dhs):
@@ -53,27 +54,27 @@ def bench(dtype, reps):
     def run_torch():
         torch_step(module, t_xs, t_h0, t_C0, t_dhs)
 
-    for _ in range(3):  # warm up both (allocators, thread pools)
-        run_ours()
-        run_torch()
     ours, theirs = [], []
-    for _ in range(reps):
+    for _ in range(max(1, reps // BLOCK)):
         for fn, times in ((run_ours, ours), (run_torch, theirs)):
             time.sleep(PAUSE)
-            start = time.perf_counter()
             fn()
-            times.append(time.perf_counter() - start)
+            fn()  # warm: thread pools awake, allocator in its steady state
+            for _ in range(BLOCK):
+                start = time.perf_counter()
+                fn()
+                times.append(time.perf_counter() - start)
     return statistics.median(ours), statistics.median(theirs)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=30)
+    parser.add_argument("--reps", type=int, default=60, help="timed calls per library, in blocks of 10")
     args = parser.parse_args()
     blas = ", ".join(f"{i['internal_api']} {i.get('architecture', '')} ({i['num_threads']} threads)"
                      for i in threadpool_info() if i["user_api"] == "blas")
     print(f"2-layer LSTM forward+backward, T={T} N={N} D={D} H={H}; numpy BLAS: {blas}; torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads; median of {args.reps} interleaved repetitions")
+          f"{torch.get_num_threads()} threads; median of {args.reps} calls in alternating blocks")
     met = True
     for name, dtype in (("float32", np.float32), ("float64", np.float64)):
         ours, theirs = bench(dtype, args.reps)

@@ -8,6 +8,7 @@ from one window of text to the next. Everything runs on rnnlib's fast stacked LS
 
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -66,6 +67,8 @@ def evaluate(model, ids, N=16, T=100):
 
     A text too short for N streams of T steps is read in fewer, shorter streams.
     """
+    if len(ids) < 2:
+        raise ValueError(f"ids has {len(ids)} character(s): evaluating needs at least 2 (an input and its next)")
     N = max(1, min(N, (len(ids) - 1) // T))
     T = min(T, (len(ids) - 1) // N)
     h, C = zero_state(model, N)
@@ -81,7 +84,8 @@ def train(model, train_ids, val_ids=None, *, steps, N=32, T=64, lr=2e-3, clip=5.
     """Train `model` in place for `steps` windows of T characters in N streams; returns the history.
 
     history: step and train_loss for every step; val_step and val_loss every `eval_every` steps (and at the end)
-    when val_ids is given; seconds and chars_per_second of the training steps (evaluation excluded).
+    when val_ids is given, from `evaluate` with its own N and T; seconds and chars_per_second of the training
+    steps (evaluation excluded).
     """
     adam = optim.Adam(lr=lr)
     history = {"step": [], "train_loss": [], "val_step": [], "val_loss": []}
@@ -141,7 +145,7 @@ def sample(model, vocab, prime, length, temperature=1.0, rng=None):
 
 
 def save(path, model, vocab):
-    """An .npz with every weight and the vocabulary."""
+    """An .npz with every weight and the vocabulary (".npz" is added to a path without it, as numpy does)."""
     arrays = {"V": model["V"], "c": model["c"], "chars": np.array(vocab.chars)}
     for l, params in enumerate(model["layers"]):
         arrays.update({f"layer{l}_{k}": v for k, v in params.items()})
@@ -150,7 +154,10 @@ def save(path, model, vocab):
 
 def load(path):
     """(model, vocab) from a file written by save."""
+    path = Path(path)
+    if path.suffix != ".npz" and not path.exists():
+        path = path.with_name(path.name + ".npz")
     with np.load(path, allow_pickle=False) as f:
         L = 1 + max(int(k[5:k.index("_")]) for k in f.files if k.startswith("layer"))
         layers = [{k.split("_", 1)[1]: f[k] for k in f.files if k.startswith(f"layer{l}_")} for l in range(L)]
-        return {"layers": layers, "V": f["V"], "c": f["c"]}, Vocabulary(list(f["chars"]))
+        return {"layers": layers, "V": f["V"], "c": f["c"]}, Vocabulary([str(ch) for ch in f["chars"]])
