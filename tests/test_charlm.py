@@ -113,3 +113,21 @@ def test_save_and_load_round_trip(tmp_path, rng):
     np.testing.assert_array_equal(loaded["V"], model["V"])
     for a, b in zip(loaded["layers"], model["layers"], strict=True):
         assert set(a) == set(b) and all(np.array_equal(a[k], b[k]) for k in a)
+
+
+def test_the_shipped_model_is_the_trained_one():
+    """data/char_lm: the weights the book loads, and the histories of the numpy and torch runs of the same budget."""
+    import json
+
+    root = text.SHAKESPEARE.parent / "char_lm"
+    model, vocab = charlm.load(root / "model.npz")
+    raw = text.SHAKESPEARE.read_text()
+    assert vocab.chars == text.Vocabulary.from_text(raw).chars
+    history = json.loads((root / "history.json").read_text())
+    history_torch = json.loads((root / "history_torch.json").read_text())
+    assert history["settings"] == history_torch["settings"]
+    _, val_ids = text.split(vocab.encode(raw))
+    assert charlm.evaluate(model, val_ids) == pytest.approx(history["val_loss"][-1], rel=1e-4)
+    assert history["val_loss"][-1] < 0.5 * np.log(vocab.size)  # far below guessing uniformly (ln K nats)
+    # The goal of the comparison: numpy's validation loss within 5 % of torch's after the same budget.
+    assert abs(history["val_loss"][-1] - history_torch["val_loss"][-1]) <= 0.05 * history_torch["val_loss"][-1]
