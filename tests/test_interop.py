@@ -140,11 +140,8 @@ def test_lstm_from_torch_layout(L):
             np.testing.assert_allclose(p[f"b_{g}"], b[rows], rtol=1e-15, atol=1e-16)
 
 
-@pytest.mark.parametrize("L", [1, 2, 3])
-@pytest.mark.parametrize(("N", "T", "D", "H"), [(3, 5, 4, 6), (1, 1, 2, 3), (2, 3, 5, 4)])
-def test_lstm_from_torch_forward(rng, L, N, T, D, H):
-    module = make_lstm(D, H, L, seed=10 + L)
-    layers = lstm_from_torch(module)
+def assert_same_forward(rng, module, layers, N, T, D, H, L):
+    """rnnlib's stacked LSTM with `layers` and the torch module give the same outputs and final states."""
     xs = rng.standard_normal((T, N, D))
     h0 = rng.standard_normal((L, N, H))
     C0 = rng.standard_normal((L, N, H))
@@ -154,6 +151,14 @@ def test_lstm_from_torch_forward(rng, L, N, T, D, H):
     np.testing.assert_allclose(hs, out.numpy(), **TOL)
     np.testing.assert_allclose(h_n, h_n_t.numpy(), **TOL)
     np.testing.assert_allclose(C_n, c_n_t.numpy(), **TOL)
+
+
+@pytest.mark.parametrize("L", [1, 2, 3])
+@pytest.mark.parametrize(("N", "T", "D", "H"), [(3, 5, 4, 6), (1, 1, 2, 3), (2, 3, 5, 4)])
+def test_lstm_from_torch_forward(rng, L, N, T, D, H):
+    module = make_lstm(D, H, L, seed=10 + L)
+    layers = lstm_from_torch(module)
+    assert_same_forward(rng, module, layers, N, T, D, H, L)
 
 
 @pytest.mark.parametrize("L", [1, 2, 3])
@@ -165,15 +170,7 @@ def test_lstm_to_torch_forward(rng, L):
     assert (module.input_size, module.hidden_size, module.num_layers) == (D, H, L)
     assert not module.bidirectional and module.proj_size == 0
     assert module.weight_ih_l0.dtype == torch.float64
-    xs = rng.standard_normal((T, N, D))
-    h0 = rng.standard_normal((L, N, H))
-    C0 = rng.standard_normal((L, N, H))
-    hs, h_n, C_n, _ = stacked_lstm_forward(xs, h0, C0, layers)
-    with torch.no_grad():
-        out, (h_n_t, c_n_t) = module(torch.from_numpy(xs), (torch.from_numpy(h0), torch.from_numpy(C0)))
-    np.testing.assert_allclose(hs, out.numpy(), **TOL)
-    np.testing.assert_allclose(h_n, h_n_t.numpy(), **TOL)
-    np.testing.assert_allclose(C_n, c_n_t.numpy(), **TOL)
+    assert_same_forward(rng, module, layers, N, T, D, H, L)
 
 
 @pytest.mark.parametrize("L", [1, 3])
