@@ -48,8 +48,7 @@ def test_required_checks_are_read_from_source_not_run():
 
 
 def payload_from(name, fns, seed, sizes):
-    make, _ = CASES[name]
-    outputs = [encode(run_case(make, fns, seed, k, s)) for k, s in enumerate(sizes)]
+    outputs = [encode(run_case(CASES[name].make, fns, seed, k, s)) for k, s in enumerate(sizes)]
     return {"check": name, "seed": seed, "outputs": outputs}
 
 

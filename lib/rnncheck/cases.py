@@ -6,15 +6,33 @@ with a student's functions in the student's kernel and with the reference functi
 both see identical inputs; only the outputs are compared.
 """
 
+from dataclasses import dataclass
+
 import numpy as np
+
+from . import properties
 
 CASES = {}
 
 
-def case(name, needs=()):
-    """Register a case function for the exercise function `name`; `needs` are other functions it calls."""
+class WrongResult(Exception):
+    """What an exercise function returned cannot be used by its case; the message says why."""
+
+
+@dataclass(frozen=True)
+class Case:
+    make: object  # make(rng, fns, **sizes) -> {name: array}
+    needs: tuple  # the functions it calls, the one under test first
+    judge: object = None  # judge(got, expected) -> message or None; None: outputs must equal the reference's
+    resembles: object = None  # resembles(got, mistake) -> bool, for judged cases: does got look like a mistake's?
+    trap: bool = True  # make rnnlib raise while it runs (False where the exercise calls the library on purpose)
+
+
+def case(name, needs=(), function=None, **options):
+    """Register a case function for the check `name` of the exercise function `function` (default: `name`);
+    `needs` are other functions it calls; `options` are the other fields of Case."""
     def register(make):
-        CASES[name] = (make, (name,) + tuple(needs))
+        CASES[name] = Case(make, (function or name,) + tuple(needs), **options)
         return make
     return register
 
@@ -207,3 +225,137 @@ def _lstm_from_torch(rng, fns, D, H, L):
     for l, params in enumerate(fns.lstm_from_torch(module)):
         out.update({f"layer{l}_{k}": v for k, v in params.items()})
     return out
+
+
+# ex06_char_lm ----------------------------------------------------------------------------------------------
+# These cases call rnnlib on purpose (the model's forward pass, its gradients, the optimizers), as the
+# notebook does: the functions under test are the sampling and the training step around them.
+def _softmax_rows(a):
+    """The case's own softmax, so that what a sampler is judged against does not come from the student."""
+    e = np.exp(a - a.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _ids(ids, shape, K, what):
+    """ids as an int array of `shape` with values in 0..K-1, or WrongResult saying what is wrong."""
+    ids = np.asarray(ids)
+    if ids.shape != shape:
+        raise WrongResult(f"returned {what} of shape {ids.shape}, expected {shape}")
+    if ids.size and not (np.all(ids == np.round(ids)) and ids.min() >= 0 and ids.max() < K):
+        raise WrongResult(f"returned {what} that are not all whole numbers from 0 to {K - 1}")
+    return ids.astype(np.int64)
+
+
+@case("sample_next", judge=properties.judge_draws, resembles=properties.resembles_draws)
+def _sample_next(rng, fns, B, K, R, temperature, scale=2.0):
+    """R draws from each of B distributions, in one call of N = B * R rows; then the same call again with a
+    Generator in the same state. Outputs the counts per row and id, not the ids, to keep them small."""
+    logits = _normal(rng, B, K, scale=scale)
+    seed = int(rng.integers(2**32))
+    # on purpose: a sampler that wrongly uses np.random's global state then fails the same way every run
+    np.random.seed(seed)  # noqa: NPY002
+    rows = np.repeat(logits, R, axis=0)
+    ids = _ids(fns.sample_next(rows.copy(), temperature, np.random.default_rng(seed)), (B * R,), K, "ids")
+    again = _ids(fns.sample_next(rows.copy(), temperature, np.random.default_rng(seed)), (B * R,), K, "ids")
+    counts = np.stack([np.bincount(ids[b * R:(b + 1) * R], minlength=K) for b in range(B)])
+    return {"counts": counts, "reproducible": float(np.array_equal(ids, again)),
+            "probs": _softmax_rows(logits / temperature)}
+
+
+def _char_model(rng, K, H, L):
+    """A character model in rnnlib.charlm's layout, float64, with weights large enough to be far from uniform."""
+    layers = [_lstm_params(rng, K if l == 0 else H, H) for l in range(L)]
+    return {"layers": layers, "V": _normal(rng, K, H), "c": _normal(rng, K)}
+
+
+def _flat(model):
+    """Every parameter of a character model in one vector (layers bottom first, keys sorted; then V, c)."""
+    parts = [layer[key].ravel() for layer in model["layers"] for key in sorted(layer)]
+    return np.concatenate(parts + [model["V"].ravel(), model["c"].ravel()])
+
+
+def _unflat(vector, K, H, L):
+    """The model _flat came from, given its sizes."""
+    model, at = {"layers": []}, 0
+
+    def take(*shape):
+        nonlocal at
+        size = int(np.prod(shape))
+        at += size
+        return vector[at - size:at].reshape(shape)
+
+    for l in range(L):
+        D = K if l == 0 else H
+        model["layers"].append({key: take(H, H + D) if key.startswith("W") else take(H)
+                                for key in sorted(f"{w}_{g}" for w in "Wb" for g in "fiCo")})
+    model["V"], model["c"] = take(K, H), take(K)
+    return model
+
+
+@case("generate", trap=False)
+def _generate(rng, fns, K, H, L, P, n, temperature):
+    """generate with a sampler that records what it is given and draws by the inverse CDF from the rng it is
+    given: the ids then depend on the model, the state and the feedback alone, and can be compared exactly."""
+    model, prime = _char_model(rng, K, H, L), rng.integers(K, size=P)
+    calls = []
+
+    def recording_sampler(logits, temperature, rng):
+        logits = np.asarray(logits, dtype=np.float64).reshape(-1, K)
+        calls.append(np.append(logits[0], temperature))
+        p = _softmax_rows(logits / temperature)
+        return np.minimum(np.sum(np.cumsum(p, axis=1) <= rng.random((len(p), 1)), axis=1), K - 1)
+
+    ids = fns.generate(model, prime.copy(), n, temperature, np.random.default_rng(int(rng.integers(2**32))),
+                       recording_sampler)
+    # sampler_calls: one row per call, the logits it was given and then the temperature
+    return {"ids": _ids(ids, (n,), K, "ids"), "sampler_calls": np.array(calls).reshape(-1, K + 1)}
+
+
+@case("train_step", trap=False)
+def _train_step(rng, fns, K, H, L, N, T, max_norm):
+    """One step with plain SGD, whose update is -lr times the gradients it gets: it shows whether they were
+    clipped. The states come in non-zero, as from the window before."""
+    from rnnlib.optim import SGD
+
+    model = _char_model(rng, K, H, L)
+    xs, ys = rng.integers(K, size=(2, T, N))
+    h0, C0 = _normal(rng, L, N, H), _normal(rng, L, N, H)
+    before = _flat(model)
+    loss, h_n, C_n = fns.train_step(model, SGD(lr=0.1), xs, ys, h0.copy(), C0.copy(), max_norm)
+    return {"loss": loss, "h_n": h_n, "C_n": C_n, "update": _flat(model) - before}
+
+
+def _text_loss(model, text):
+    from rnnlib.charlm import evaluate
+
+    return evaluate(model, text, N=1, T=len(text) - 1)
+
+
+def _judge_learning(got, expected):
+    K, H, L = (int(v) for v in expected["sizes"])
+    text = expected["text"].astype(np.int64)
+    return properties.judge_learning(got, expected, lambda params: _text_loss(_unflat(params, K, H, L), text))
+
+
+@case("train_step_learns", function="train_step", judge=_judge_learning, trap=False)
+def _train_step_learns(rng, fns, K, H, L, period, steps, N=2, T=8):
+    """`steps` calls of train_step with Adam on a text that repeats a random pattern, the state carried from
+    window to window as in rnnlib.charlm.train; the judge measures the trained model's loss itself."""
+    from rnnlib.optim import Adam
+    from rnnlib.text import tbptt_batches
+
+    model = {"layers": [{k: 0.3 * v for k, v in p.items()} for p in _char_model(rng, K, H, L)["layers"]],
+             "V": _normal(rng, K, H, scale=0.3), "c": np.zeros(K)}
+    text = np.tile(rng.integers(K, size=period), 40)
+    initial_loss = _text_loss(model, text)
+    adam, losses = Adam(lr=0.05), []
+    batches, h, C = tbptt_batches(text, N, T), np.zeros((L, N, H)), np.zeros((L, N, H))
+    for _ in range(steps):
+        xs, ys = next(batches, (None, None))
+        if xs is None:  # the text is used up: start over, from a fresh state
+            batches, h, C = tbptt_batches(text, N, T), np.zeros((L, N, H)), np.zeros((L, N, H))
+            xs, ys = next(batches)
+        loss, h, C = fns.train_step(model, adam, xs, ys, h, C, 5.0)
+        losses.append(loss)
+    return {"losses": np.array(losses, dtype=np.float64), "params": _flat(model), "text": text,
+            "sizes": np.array([K, H, L]), "initial_loss": initial_loss, "final_loss": _text_loss(model, text)}

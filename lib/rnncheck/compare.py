@@ -7,6 +7,8 @@ mistakes would give on the same inputs, each with a hint; a student's output tha
 
 import numpy as np
 
+from .cases import CASES
+
 RTOL, ATOL = 1e-5, 1e-7
 
 
@@ -15,17 +17,21 @@ def _close(a, b):
 
 
 def _matches(outputs, expected):
-    return all(k in outputs and _close(outputs[k], v) for k, v in expected.items())
+    return "error" not in expected and all(k in outputs and _close(outputs[k], v) for k, v in expected.items())
 
 
 def diagnose(name, outputs, expected, mistakes=()):
     """None when `outputs` match `expected`; otherwise a message naming what is wrong and a likely cause.
 
     outputs, expected: dicts of arrays; outputs may instead hold an "error" string (the function raised).
-    mistakes: (hint, outputs) pairs.
+    mistakes: (hint, outputs) pairs; a mistake's outputs may be an error too, matched by its text.
     """
     if "error" in outputs:
-        return f"{name} raised {outputs['error']}"
+        same = [hint for hint, mistake in mistakes if mistake.get("error") == outputs["error"]]
+        return f"{name} {outputs['error']}" + (f": {same[0]}" if same else "")
+    case = CASES.get(name)
+    if case is not None and case.judge is not None:
+        return _judged(name, case, outputs, expected, mistakes)
     problems, wrong = [], []
     for key, want in expected.items():
         got = outputs.get(key)
@@ -51,3 +57,12 @@ def diagnose(name, outputs, expected, mistakes=()):
     if right and len(expected) > 1:
         problems.append(f"correct: {', '.join(right)}")
     return f"{name}: " + "; ".join(problems)
+
+
+def _judged(name, case, outputs, expected, mistakes):
+    """For checks graded on properties: the judge's verdict, and the hint of a mistake the outputs resemble."""
+    problem = case.judge(outputs, expected)
+    if problem is None:
+        return None
+    like = [hint for hint, mistake in mistakes if "error" not in mistake and case.resembles(outputs, mistake)]
+    return f"{name}: {problem}" + (f"\nProbably: {like[0]}" if like else "")

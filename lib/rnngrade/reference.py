@@ -4,7 +4,7 @@ import types
 
 import numpy as np
 
-from rnnlib import activations, gradcheck, interop, lstm, optim, output, rnn
+from rnnlib import activations, charlm, gradcheck, interop, lstm, optim, output, rnn
 
 
 def stacked_lstm_forward(xs, h0, C0, layers):
@@ -50,4 +50,7 @@ REFERENCE = types.SimpleNamespace(
     stacked_lstm_forward=stacked_lstm_forward,
     stacked_lstm_backward=stacked_lstm_backward,
     lstm_from_torch=interop.lstm_from_torch,
+    sample_next=charlm.sample_next,
+    generate=charlm.generate,
+    train_step=charlm.train_step,
 )

@@ -11,6 +11,8 @@ import types
 from dataclasses import dataclass
 from functools import cache
 
+import numpy as np
+
 from rnncheck.cases import CASES
 from rnncheck.check import MIME, decode, run_case
 from rnncheck.compare import diagnose
@@ -49,15 +51,17 @@ def published(outputs):
 @cache
 def expected_outputs(call):
     """Reference outputs and the outputs of every catalogued mistake, case by case."""
-    make, needs = CASES[call.name]
+    case = CASES[call.name]
+    function = case.needs[0]
     expected, mistakes = [], []
-    for k, size in enumerate(call.size_dicts()):
-        expected.append(run_case(make, REFERENCE, call.seed, k, size))
-        per_case = []
-        for mistake in mistakes_for(call.name):
-            fns = types.SimpleNamespace(**{**vars(REFERENCE), call.name: mistake.function()})
-            per_case.append((mistake.hint, run_case(make, fns, call.seed, k, size)))
-        mistakes.append(per_case)
+    with np.errstate(all="ignore"):  # a mistake may overflow on purpose: its warnings are no news here
+        for k, size in enumerate(call.size_dicts()):
+            expected.append(run_case(case.make, REFERENCE, call.seed, k, size))
+            per_case = []
+            for mistake in mistakes_for(call.name):
+                fns = types.SimpleNamespace(**{**vars(REFERENCE), function: mistake.function()})
+                per_case.append((mistake.hint, run_case(case.make, fns, call.seed, k, size)))
+            mistakes.append(per_case)
     return expected, mistakes
 
 
@@ -76,8 +80,7 @@ def verify_call(call, payloads):
             message = f"{call.name}: the published results are unreadable"
             continue
         problems = [f"case {k} {size}: {msg}" for k, size in enumerate(call.size_dicts())
-                    if (msg := diagnose(call.name, got[k], expected[k], [m for m in mistakes[k]
-                                                                          if "error" not in m[1]]))]
+                    if (msg := diagnose(call.name, got[k], expected[k], mistakes[k]))]
         if not problems:
             return None
         message = "\n".join(problems)

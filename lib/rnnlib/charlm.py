@@ -80,6 +80,18 @@ def evaluate(model, ids, N=16, T=100):
     return total / count
 
 
+def train_step(model, optimizer, xs, ys, h0, C0, max_norm):
+    """One step of truncated BPTT on a window xs -> ys (T, N): the loss, clipped gradients, one update.
+
+    Returns the loss before the update and the final states h_n, C_n (L, N, H), from which the next window
+    of the same streams starts: the state is carried forward, the gradient is not.
+    """
+    loss, grads, (h_n, C_n) = loss_and_grads(model, xs, ys, h0, C0)
+    grads, _ = optim.clip_by_global_norm(grads, max_norm)
+    optimizer.step(model, grads)
+    return loss, h_n, C_n
+
+
 def train(model, train_ids, val_ids=None, *, steps, N=32, T=64, lr=2e-3, clip=5.0, eval_every=100, progress=True):
     """Train `model` in place for `steps` windows of T characters in N streams; returns the history.
 
@@ -98,9 +110,7 @@ def train(model, train_ids, val_ids=None, *, steps, N=32, T=64, lr=2e-3, clip=5.
         except StopIteration:  # the text is used up: start over, from a fresh state
             batches, (h, C) = tbptt_batches(train_ids, N, T), zero_state(model, N)
             xs, ys = next(batches)
-        loss, grads, (h, C) = loss_and_grads(model, xs, ys, h, C)
-        grads, _ = optim.clip_by_global_norm(grads, clip)
-        adam.step(model, grads)
+        loss, h, C = train_step(model, adam, xs, ys, h, C, clip)
         seconds += time.perf_counter() - start
         history["step"].append(step)
         history["train_loss"].append(loss)
@@ -122,26 +132,37 @@ def _progress(step, steps, loss, val_loss, width=30):
           file=sys.stdout, flush=True)
 
 
-def sample(model, vocab, prime, length, temperature=1.0, rng=None):
-    """`length` characters drawn one at a time after reading `prime`, from softmax(logits / temperature).
+def sample_next(logits, temperature, rng):
+    """One id per row of logits (N, K), drawn from softmax(logits / temperature) with the Generator rng.
 
     Temperature below 1 sharpens the distribution (safer, more repetitive text), above 1 flattens it.
     """
+    p = softmax(np.asarray(logits, dtype=np.float64) / temperature)
+    u = rng.random((p.shape[0], 1))
+    # inverse CDF: the first k whose cumulative probability exceeds u (min guards rounding at the top)
+    return np.minimum(np.sum(np.cumsum(p, axis=1) <= u, axis=1), p.shape[1] - 1)
+
+
+def generate(model, prime_ids, n, temperature, rng, sample_next=sample_next):
+    """n ids drawn one at a time after reading prime_ids (P,), each fed back as the next input."""
+    h, C = zero_state(model, 1)
+    logits, (h, C), _ = forward(model, np.asarray(prime_ids).reshape(-1, 1), h, C)  # read the prime
+    out = np.empty(n, dtype=np.int64)
+    for t in range(n):
+        out[t] = sample_next(logits[-1], temperature, rng)[0]  # logits[-1]: (1, K), the last step's
+        logits, (h, C), _ = forward(model, out[t:t + 1, None], h, C)
+    return out
+
+
+def sample(model, vocab, prime, length, temperature=1.0, rng=None):
+    """`length` characters drawn after reading the text `prime`, from softmax(logits / temperature)."""
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a np.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
     if temperature <= 0:
         raise ValueError(f"temperature must be positive, got {temperature}")
     if not prime:
         raise ValueError("prime must hold at least one character")
-    h, C = zero_state(model, 1)
-    logits, (h, C), _ = forward(model, vocab.encode(prime)[:, None], h, C)  # read the prime
-    out = []
-    for _ in range(length):
-        p = softmax(logits[-1, 0].astype(np.float64) / temperature)
-        nxt = int(rng.choice(vocab.size, p=p))
-        out.append(vocab.chars[nxt])
-        logits, (h, C), _ = forward(model, np.array([[nxt]]), h, C)
-    return "".join(out)
+    return vocab.decode(generate(model, vocab.encode(prime), length, temperature, rng))
 
 
 def save(path, model, vocab):

@@ -47,3 +47,4 @@ from . import ex02_bptt  # noqa: E402,F401,I001
 from . import ex03_gates  # noqa: E402,F401  (each module registers its mistakes)
 from . import ex04_lstm_backprop  # noqa: E402,F401,I001
 from . import ex05_stacked  # noqa: E402,F401,I001
+from . import ex06_char_lm  # noqa: E402,F401,I001
