@@ -84,8 +84,10 @@ def hostile_submissions(course):
             "            time.sleep(20)\n            os._exit(0)\nexcept OSError:\n    pass\n")), 15, None),
         "output-flood": (solution_of(course, "cell_update",
                                      suffix="\nfor _ in range(300):\n    print('x' * 100_000)\n"), 15, "output-flood"),
-        "read-outside": (completed(course, A, {"forget_gate": (
-            f"exec(open({str(ROOT / 'lib' / 'rnnlib' / 'lstm.py')!r}).read())\n")}), 13, None),
+        "read-outside": (completed(course, A, {"forget_gate": (  # the instructor's notebook, with the solutions
+            f"import json\nsource = json.load(open({str(ROOT / 'solutions' / A / f'{A}.ipynb')!r}))\n"
+            "exec(next(''.join(c['source']) for c in source['cells']\n"
+            "          if c['metadata'].get('nbgrader', {}).get('grade_id') == 'forget_gate'))\n")}), 13, None),
         "write-gradebook": (solution_of(course, "forget_gate", prefix=(
             f"try:\n    open({str(course / 'gradebook.db')!r}, 'w').write('gone')\nexcept OSError:\n    pass\n")),
                             15, None),

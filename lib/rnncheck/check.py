@@ -13,7 +13,7 @@ import io
 import json
 import sys
 import types
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -35,7 +35,7 @@ def check(name, *functions, seed, sizes):
     if len(functions) != len(case.needs):
         raise TypeError(f"check({name!r}, ...) takes {len(case.needs)} function(s): {', '.join(case.needs)}")
     fns = types.SimpleNamespace(**dict(zip(case.needs, functions, strict=True)))
-    with _without_rnnlib() if case.trap else nullcontext():
+    with _without_rnnlib(None if case.trap is True else case.trap):
         results = [run_case(case.make, fns, seed, k, size) for k, size in enumerate(sizes)]
     failures, verified = [], 0
     for k, (size, outputs) in enumerate(zip(sizes, results, strict=True)):
@@ -110,15 +110,17 @@ def _trap(*args, **kwargs):
 
 
 @contextmanager
-def _without_rnnlib():
-    """While the checked code runs, every function of rnnlib raises: calling it earns nothing."""
+def _without_rnnlib(only=None):
+    """While the checked code runs, every function of rnnlib (or those named in `only`) raises: calling it
+    earns nothing."""
     swapped = []
     for module_name, module in list(sys.modules.items()):
         if module_name.split(".")[0] != "rnnlib":
             continue
         for value in list(vars(module).values()):
             if isinstance(value, types.FunctionType) and value.__module__.startswith("rnnlib") \
-                    and not value.__code__.co_freevars and value.__code__ is not _trap.__code__:
+                    and not value.__code__.co_freevars and value.__code__ is not _trap.__code__ \
+                    and (only is None or f"{value.__module__}.{value.__qualname__}" in only):
                 swapped.append((value, value.__code__))
                 value.__code__ = _trap.__code__
     try:
