@@ -131,3 +131,44 @@ def test_the_shipped_model_is_the_trained_one():
     assert history["val_loss"][-1] < 0.5 * np.log(vocab.size)  # far below guessing uniformly (ln K nats)
     # The goal of the comparison: numpy's validation loss within 5 % of torch's after the same budget.
     assert abs(history["val_loss"][-1] - history_torch["val_loss"][-1]) <= 0.05 * history_torch["val_loss"][-1]
+
+
+def test_sample_next_draws_each_row_from_its_own_tempered_distribution():
+    logits = np.array([[3.0, 0.0, -1.0], [-2.0, 0.5, 1.0], [800.0, 0.0, -800.0]])  # the last would overflow exp
+    R = 4000
+    for temperature in (0.5, 1.0, 2.0):
+        ids = charlm.sample_next(np.repeat(logits, R, axis=0), temperature, np.random.default_rng(3))
+        assert ids.shape == (3 * R,) and ids.dtype.kind == "i"
+        for row in range(3):
+            z = logits[row] / temperature
+            p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+            counts = np.bincount(ids[row * R:(row + 1) * R], minlength=3)
+            live = p > 1e-12
+            chi2 = np.sum((counts[live] - R * p[live]) ** 2 / (R * p[live]))
+            assert chi2 < 13.8 and np.all(counts[~live] == 0), (temperature, row, counts, p)
+
+
+def test_greedy_generation_agrees_with_one_forward_pass_over_its_own_text(rng):
+    """With argmax as the sampler, each generated id is the argmax of the logits that a single forward pass over
+    prime + generated text gives at the step before it: the state was carried and every id fed back."""
+    model = tiny_model(rng)
+    prime = np.array([1, 4, 0, 2])
+    greedy = lambda logits, temperature, rng: np.argmax(logits, axis=1)  # noqa: E731
+    out = charlm.generate(model, prime, 12, 1.0, None, sample_next=greedy)
+    full = np.concatenate([prime, out])
+    logits, _, _ = charlm.forward(model, full[:, None], *charlm.zero_state(model, 1))
+    assert np.array_equal(np.argmax(logits[len(prime) - 1:-1, 0], axis=1), out)
+
+
+def test_train_step_returns_the_loss_before_its_update_and_the_states_to_carry(rng):
+    model = tiny_model(rng)
+    xs, ys = rng.integers(5, size=(2, 6, 3))
+    h0, C0 = rng.standard_normal((2, 2, 3, 3))  # (L, N, H) each
+    logits, (h_n, C_n), _ = charlm.forward(model, xs, h0, C0)
+    p = np.exp(logits - logits.max(-1, keepdims=True))
+    p /= p.sum(-1, keepdims=True)
+    loss_before = -np.mean(np.log(np.take_along_axis(p, ys[..., None], -1)))
+    V_before = model["V"].copy()
+    loss, h, C = charlm.train_step(model, charlm.optim.SGD(lr=1.0), xs, ys, h0, C0, max_norm=1e-3)
+    assert np.isclose(loss, loss_before) and np.allclose(h, h_n) and np.allclose(C, C_n)
+    assert 0 < np.linalg.norm(model["V"] - V_before) <= 1e-3 * (1 + 1e-9)  # clipped to norm 1e-3, lr 1

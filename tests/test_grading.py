@@ -14,8 +14,8 @@ from rnnlib import init, stacked
 
 
 def test_every_case_has_a_reference():
-    for _, needs in CASES.values():
-        for fn in needs:
+    for case in CASES.values():
+        for fn in case.needs:
             assert callable(getattr(REFERENCE, fn, None)), f"no reference for {fn}"
 
 
