@@ -23,7 +23,7 @@ import torch
 from threadpoolctl import threadpool_info
 
 from rnnbook.torch_charlm import TorchCharLM, train_torch
-from rnnlib import charlm, text
+from rnnlib import charlm, memory, text
 
 H, L, N, T = 128, 2, 32, 64
 LR, CLIP = 2e-3, 5.0
@@ -91,12 +91,15 @@ def main():
     parser.add_argument("--block", type=int, default=30, help="steps per timed block")
     parser.add_argument("--budget", type=int, metavar="STEPS", help="compare validation losses after STEPS steps")
     args = parser.parse_args()
+    # charlm.train does this on its first call; doing it first puts both libraries under the same allocator.
+    kept = memory.keep_freed_memory()
     model, train_ids, val_ids = setup()
     K = model["V"].shape[0]
     blas = ", ".join(f"{i['internal_api']} {i.get('architecture', '')} ({i['num_threads']} threads)"
                      for i in threadpool_info() if i["user_api"] == "blas")
     print(f"Character-level LSTM, K={K} H={H} L={L} N={N} T={T} float32; numpy BLAS: {blas}; "
-          f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+          f"torch {torch.__version__}, {torch.get_num_threads()} threads; malloc keeps freed memory "
+          f"(rnnlib.memory): {'yes' if kept else 'no'}")
 
     if args.budget:
         print(f"{args.budget} training steps each from the same weights ({len(val_ids)} validation characters):")

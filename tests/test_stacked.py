@@ -110,6 +110,14 @@ def test_backward_numerical_without_final_state_gradients(rng, L):
     np.testing.assert_array_equal(explicit[0], dxs)
     np.testing.assert_array_equal(explicit[1], dh0)
     np.testing.assert_array_equal(explicit[2], dC0)
+    # Without dxs, everything else is unchanged.
+    no_dxs = stacked_lstm_backward(dhs, cache, need_dxs=False)
+    assert no_dxs[0] is None
+    np.testing.assert_array_equal(no_dxs[1], dh0)
+    np.testing.assert_array_equal(no_dxs[2], dC0)
+    for layer in range(L):
+        for k, g in layer_grads[layer].items():
+            np.testing.assert_array_equal(no_dxs[3][layer][k], g)
 
 
 @pytest.mark.parametrize("L", [1, 2, 3])

@@ -10,8 +10,10 @@ Modules, one concept each:
     gradcheck    numerical gradients and the relative error
     init, optim  initialisation from an explicit Generator; SGD, Adam, clipping by global norm
     interop      conversion to and from torch.nn.RNN / torch.nn.LSTM
+    text, charlm the character-level language model: vocabulary, batches, training, sampling (imported by name)
+    memory       keep freed memory for the next training step
 """
 
-from . import activations, fused, gradcheck, init, lstm, optim, output, rnn, stacked
+from . import activations, fused, gradcheck, init, lstm, memory, optim, output, rnn, stacked
 
-__all__ = ["activations", "fused", "gradcheck", "init", "lstm", "optim", "output", "rnn", "stacked"]
+__all__ = ["activations", "fused", "gradcheck", "init", "lstm", "memory", "optim", "output", "rnn", "stacked"]

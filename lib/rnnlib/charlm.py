@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import init, optim, output, stacked
+from . import init, memory, optim, output, stacked
 from .activations import softmax
 from .text import Vocabulary, tbptt_batches
 
@@ -58,7 +58,7 @@ def loss_and_grads(model, xs, ys, h0, C0):
     logits, state, (lstm_cache, out_cache) = forward(model, xs, h0, C0)
     loss, dlogits = output.softmax_cross_entropy(logits, ys)
     dhs, out_grads = output.output_backward(dlogits, out_cache)
-    _, _, _, layer_grads = stacked.stacked_lstm_backward(dhs, lstm_cache)
+    _, _, _, layer_grads = stacked.stacked_lstm_backward(dhs, lstm_cache, need_dxs=False)  # inputs are data
     return loss, {"layers": layer_grads, **out_grads}, state
 
 
@@ -99,6 +99,7 @@ def train(model, train_ids, val_ids=None, *, steps, N=32, T=64, lr=2e-3, clip=5.
     when val_ids is given, from `evaluate` with its own N and T; seconds and chars_per_second of the training
     steps (evaluation excluded).
     """
+    memory.keep_freed_memory()  # every step allocates the same temporaries: keep them (see rnnlib.memory)
     adam = optim.Adam(lr=lr)
     history = {"step": [], "train_loss": [], "val_step": [], "val_loss": []}
     batches, (h, C) = tbptt_batches(train_ids, N, T), zero_state(model, N)

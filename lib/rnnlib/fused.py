@@ -75,8 +75,10 @@ def lstm_layer_forward(xs, h0, C0, params):
     return hs, Cs, cache
 
 
-def lstm_layer_backward(dhs, cache, dC_n=None):
-    """Same as rnnlib.lstm.lstm_backward: dhs (T, N, H), dC_n (N, H) or None -> dxs, dh0, dC0, grads."""
+def lstm_layer_backward(dhs, cache, dC_n=None, need_dxs=True):
+    """Same as rnnlib.lstm.lstm_backward: dhs (T, N, H), dC_n (N, H) or None -> dxs, dh0, dC0, grads.
+
+    need_dxs=False: dxs is None, not computed."""
     xs, W, gates, hs, Cs, tanh_Cs = (cache[k] for k in ("xs", "W", "gates", "hs", "Cs", "tanh_Cs"))
     T, N, D = xs.shape
     H = hs.shape[2]
@@ -112,5 +114,5 @@ def lstm_layer_backward(dhs, cache, dC_n=None):
     # The weights are shared over time: their gradients are single products over all steps.
     da2 = da.reshape(T * N, 4 * H)
     dW = np.concatenate([da2.T @ h_prevs.reshape(T * N, H), da2.T @ xs.reshape(T * N, D)], axis=1)
-    dxs = (da2 @ W[:, H:]).reshape(T, N, D)
+    dxs = (da2 @ W[:, H:]).reshape(T, N, D) if need_dxs else None
     return dxs, dh_next, dC, split_grads(dW, da2.sum(axis=0))

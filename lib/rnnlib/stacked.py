@@ -49,11 +49,12 @@ def stacked_lstm_forward(xs, h0, C0, layers):
     return inputs, h_n, C_n, {"layers": caches}
 
 
-def stacked_lstm_backward(dhs, cache, dh_n=None, dC_n=None):
+def stacked_lstm_backward(dhs, cache, dh_n=None, dC_n=None, need_dxs=True):
     """dhs: (T, N, H), the upstream gradient of the top layer's hidden states.
 
     dh_n, dC_n: optional (L, N, H) gradients of the final states. Returns dxs (T, N, D), dh0 and
     dC0 (L, N, H), and layer_grads, a list of dicts with the keys of each layer's params.
+    need_dxs=False skips the gradient of the inputs (dxs is None): a model whose inputs are data needs none.
     """
     caches = cache["layers"]
     L = len(caches)
@@ -72,5 +73,5 @@ def stacked_lstm_backward(dhs, cache, dh_n=None, dC_n=None):
             grad = grad.copy()
             grad[-1] += dh_n[l]  # h_n[l] is the layer's last hidden state
         grad, dh0[l], dC0[l], layer_grads[l] = lstm_layer_backward(
-            grad, caches[l], None if dC_n is None else dC_n[l])
+            grad, caches[l], None if dC_n is None else dC_n[l], need_dxs=need_dxs or l > 0)
     return grad, dh0, dC0, layer_grads
