@@ -1,12 +1,12 @@
-"""A sandbox for every submission's kernel: nothing of the course or of other students is in view.
+"""A sandbox for every submission's kernel: nothing of the grader or of other students is in view.
 
 `SandboxKernelManager` (set as nbgrader's kernel manager in nbgrader_config.py) starts each kernel through
 `python -m rnngrade.sandbox`, which, before it becomes the kernel:
 - puts itself in fresh cgroups (pids, memory) where it can, and sets rlimits (CPU time, open files, file
   size, core dumps; processes and address space where there are no cgroups);
 - execs `timeout` (a wall-clock limit for the whole notebook) and `bwrap`, which gives the kernel
-  no network, its own pid/ipc/uts namespaces, a read-only view of the system, Python and rnncheck only,
-  an empty /tmp, and one writable folder of its own (the scratch copy) as its working directory.
+  no network, its own pid/ipc/uts namespaces, a read-only view of the system, Python, rnncheck, rnnlib and
+  the course's data only, an empty /tmp, and one writable folder of its own (the scratch copy) as its working directory.
 The kernel talks to nbgrader over IPC sockets in a folder bound into the sandbox: with the network
 unshared, loopback TCP would not reach it.
 """
