@@ -35,8 +35,8 @@ def counts_fit(counts, p):
         return None
     sd = np.sqrt(R * p * (1 - p))
     k = int(np.argmax(np.where(live, np.abs(counts - R * p) / np.maximum(sd, 1e-300), 0)))
-    return (f"id {k} was drawn {counts[k]:.0f} times in {R:.0f} draws, but its probability is {p[k]:.3f}: "
-            f"{R * p[k]:.0f} ± {sd[k]:.0f} were expected (counts this far off happen by chance less than once "
+    return (f"id {k} was drawn {counts[k]:.0f} times in {R:.0f} draws, but its probability is {p[k]:.3g}: "
+            f"{R * p[k]:.1f} ± {sd[k]:.1f} were expected (counts this far off happen by chance less than once "
             f"in a million times)")
 
 
@@ -84,8 +84,10 @@ def judge_learning(got, expected, evaluate_params):
     params, losses = got.get("params"), got.get("losses")
     if params is None or losses is None:
         return "the check did not produce its results"
-    if params.shape != expected["params"].shape or losses.shape != expected["losses"].shape:
-        return "train_step changed the number or shape of the model's parameters"
+    if losses.shape != expected["losses"].shape:
+        return f"train_step returned losses of shape {losses.shape[1:]}: it must return the loss as one number"
+    if params.shape != expected["params"].shape:
+        return "train_step changed the number of the model's parameters: update them in place"
     if not (np.all(np.isfinite(params)) and np.all(np.isfinite(losses))):
         return "the parameters or losses became NaN or inf during training"
     start, reference = float(expected["initial_loss"]), float(expected["final_loss"])

@@ -83,11 +83,12 @@ _TRAIN_STEP = _PREAMBLE + '''
 def train_step(model, optimizer, xs, ys, h0, C0, max_norm):
     loss, grads, (h_n, C_n) = loss_and_grads(model, xs, ys, h0, C0)
     {clip}
-    optimizer.step(model, grads)
+    {update}
     {after}
     return loss, {state}
 '''
-_TRAIN_STEP_RIGHT = {"clip": "grads, _ = clip_by_global_norm(grads, max_norm)", "after": "", "state": "h_n, C_n"}
+_TRAIN_STEP_RIGHT = {"clip": "grads, _ = clip_by_global_norm(grads, max_norm)", "update": "optimizer.step(model, grads)",
+                     "after": "", "state": "h_n, C_n"}
 
 
 def _train_step(**changes):
@@ -110,3 +111,6 @@ mistake("train_step",
 mistake("train_step",
         "return the loss computed before the update, on the model that made the predictions",
         _train_step(after="loss = loss_and_grads(model, xs, ys, h0, C0)[0]"))
+mistake("train_step",
+        "update the model with optimizer.step(model, grads): without it the model never changes",
+        _train_step(update="pass"))
