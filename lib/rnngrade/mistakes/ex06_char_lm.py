@@ -87,8 +87,8 @@ def train_step(model, optimizer, xs, ys, h0, C0, max_norm):
     {after}
     return loss, {state}
 '''
-_TRAIN_STEP_RIGHT = {"clip": "grads, _ = clip_by_global_norm(grads, max_norm)", "update": "optimizer.step(model, grads)",
-                     "after": "", "state": "h_n, C_n"}
+_TRAIN_STEP_RIGHT = {"clip": "grads, _ = clip_by_global_norm(grads, max_norm)",
+                     "update": "optimizer.step(model, grads)", "after": "", "state": "h_n, C_n"}
 
 
 def _train_step(**changes):
