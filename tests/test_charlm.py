@@ -103,6 +103,10 @@ def test_sampling_draws_from_the_tempered_distribution():
         charlm.sample(model, vocab, "a", 50, 1.0, np.random.default_rng(5))
     with pytest.raises(TypeError, match="Generator"):
         charlm.sample(model, vocab, "a", 5, 1.0, rng=None)
+    with pytest.raises(ValueError, match="temperature must be positive, got 0"):
+        charlm.sample_next(np.zeros((1, 3)), 0, np.random.default_rng(0))
+    with pytest.raises(ValueError, match="prime"):
+        charlm.sample(model, vocab, "", 5, 1.0, np.random.default_rng(0))
 
 
 def test_save_and_load_round_trip(tmp_path, rng):

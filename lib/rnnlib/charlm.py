@@ -138,6 +138,10 @@ def sample_next(logits, temperature, rng):
 
     Temperature below 1 sharpens the distribution (safer, more repetitive text), above 1 flattens it.
     """
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a np.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
+    if not temperature > 0:
+        raise ValueError(f"temperature must be positive, got {temperature}")
     p = softmax(np.asarray(logits, dtype=np.float64) / temperature)
     u = rng.random((p.shape[0], 1))
     # inverse CDF: the first k whose cumulative probability exceeds u (min guards rounding at the top)
@@ -157,10 +161,6 @@ def generate(model, prime_ids, n, temperature, rng, sample_next=sample_next):
 
 def sample(model, vocab, prime, length, temperature=1.0, rng=None):
     """`length` characters drawn after reading the text `prime`, from softmax(logits / temperature)."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a np.random.Generator (np.random.default_rng(seed)), got {type(rng).__name__}")
-    if temperature <= 0:
-        raise ValueError(f"temperature must be positive, got {temperature}")
     if not prime:
         raise ValueError("prime must hold at least one character")
     return vocab.decode(generate(model, vocab.encode(prime), length, temperature, rng))
