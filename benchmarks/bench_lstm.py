@@ -5,6 +5,9 @@ blocks, so that both see the same machine load; inside a block one library runs 
 loop (after two warm-up calls), so neither is timed while the other's idle BLAS or OpenMP threads still spin,
 nor after its own threads went to sleep. The ratio of the medians is printed.
 Goals: rnnlib float32 <= 1.0x torch, float64 <= 0.5x torch.
+Both run with glibc's default allocator, as rnnlib's layers do. torch's float32 time depends strongly on it:
+with freed memory kept for reuse (rnnlib.memory, which charlm.train turns on), torch's float32 call was measured
+1.7x faster and rnnlib's unchanged; bench_char_lm.py measures training that way, for both libraries.
 
     python benchmarks/bench_lstm.py [--reps 30]
 """
