@@ -64,5 +64,6 @@ def _judged(name, case, outputs, expected, mistakes):
     problem = case.judge(outputs, expected)
     if problem is None:
         return None
-    like = [hint for hint, mistake in mistakes if "error" not in mistake and case.resembles(outputs, mistake)]
+    like = [hint for hint, mistake in mistakes
+            if "error" not in mistake and case.resembles is not None and case.resembles(outputs, mistake)]
     return f"{name}: {problem}" + (f"\nProbably: {like[0]}" if like else "")
