@@ -40,6 +40,13 @@ def mistakes_for(function_name):
     return CATALOGUE.get(function_name, [])
 
 
+def variant(template, right):
+    """fill(**changes): the source `template` with the correct parts `right`, some of them changed."""
+    def fill(**changes):
+        return template.format(**{**right, **changes})
+    return fill
+
+
 
 
 from . import ex01_recurrence  # noqa: E402,F401,I001

@@ -1,6 +1,6 @@
 """Mistakes in ex04_lstm_backprop: the backward pass through one LSTM step and through time."""
 
-from . import mistake
+from . import mistake, variant
 
 # One template for the step: each mistake changes one line of the derivation ------------------------------
 _STEP = '''
@@ -27,8 +27,7 @@ _RIGHT = {"dC": "dC_t + dh_t * o * (1 - tanh_C**2)", "C_for_df": 'cache["C_prev"
           "split": "dz[:, H:], dz[:, :H]"}
 
 
-def _step(**changes):
-    return _STEP.format(**{**_RIGHT, **changes})
+_step = variant(_STEP, _RIGHT)
 
 
 mistake("lstm_step_backward",
@@ -74,8 +73,7 @@ _BPTT_RIGHT = {"order": "reversed(range(T))", "dh": "dhs[t] + dh_next",
                "carry": "dh_next, dC_next = dh_prev, dC_prev", "accumulate": "grads[k] += step_grads[k]"}
 
 
-def _bptt(**changes):
-    return _BPTT.format(**{**_BPTT_RIGHT, **changes})
+_bptt = variant(_BPTT, _BPTT_RIGHT)
 
 
 mistake("lstm_backward",

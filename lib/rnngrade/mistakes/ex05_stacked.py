@@ -6,7 +6,7 @@ The grader's reference (rnngrade.reference) builds its stacked cache in that sam
 whose lstm_backward is the `lstm_backward` these sources call there.
 """
 
-from . import mistake
+from . import mistake, variant
 
 # Forward ---------------------------------------------------------------------------------------------------
 _FORWARD = '''
@@ -23,8 +23,7 @@ def stacked_lstm_forward(xs, h0, C0, layers):
 _FORWARD_RIGHT = {"input": "inputs", "state": "l", "last": "-1", "next_input": "hs"}
 
 
-def _forward(**changes):
-    return _FORWARD.format(**{**_FORWARD_RIGHT, **changes})
+_forward = variant(_FORWARD, _FORWARD_RIGHT)
 
 
 mistake("stacked_lstm_forward",
@@ -67,8 +66,7 @@ def stacked_lstm_backward(dhs, cache):
 '''
 
 
-def _backward(**changes):
-    return _BACKWARD.format(**{**_BACKWARD_RIGHT, **changes})
+_backward = variant(_BACKWARD, _BACKWARD_RIGHT)
 
 
 mistake("stacked_lstm_backward",
@@ -108,8 +106,7 @@ _FROM_TORCH_RIGHT = {"bias": 'getattr(module, f"bias_ih_l{l}") + getattr(module,
            "order": '("i", "f", "C", "o")', "columns": "w_hh[rows], w_ih[rows]"}
 
 
-def _from_torch(**changes):
-    return _FROM_TORCH.format(**{**_FROM_TORCH_RIGHT, **changes})
+_from_torch = variant(_FROM_TORCH, _FROM_TORCH_RIGHT)
 
 
 mistake("lstm_from_torch",

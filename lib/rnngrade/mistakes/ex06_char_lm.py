@@ -4,7 +4,7 @@ The sources are the code a student might write in the notebook, where `forward`,
 `loss_and_grads` come from rnnlib.charlm and `clip_by_global_norm` from rnnlib.optim, as there.
 """
 
-from . import mistake
+from . import mistake, variant
 
 _PREAMBLE = '''
 from rnnlib.charlm import forward, loss_and_grads, zero_state
@@ -23,8 +23,7 @@ _SAMPLE_RIGHT = {"scaled": "logits / temperature", "shift": "np.max(z, axis=1, k
                  "draw": "np.array([rng.choice(len(row), p=row) for row in p])"}
 
 
-def _sample(**changes):
-    return _SAMPLE.format(**{**_SAMPLE_RIGHT, **changes})
+_sample = variant(_SAMPLE, _SAMPLE_RIGHT)
 
 
 mistake("sample_next",
@@ -61,8 +60,7 @@ _GENERATE_RIGHT = {"prime": "np.asarray(prime_ids).reshape(-1, 1)", "temperature
                    "fed_back": "next_id", "state": "h, C"}
 
 
-def _generate(**changes):
-    return _GENERATE.format(**{**_GENERATE_RIGHT, **changes})
+_generate = variant(_GENERATE, _GENERATE_RIGHT)
 
 
 mistake("generate",
@@ -91,8 +89,7 @@ _TRAIN_STEP_RIGHT = {"clip": "grads, _ = clip_by_global_norm(grads, max_norm)",
                      "update": "optimizer.step(model, grads)", "after": "", "state": "h_n, C_n"}
 
 
-def _train_step(**changes):
-    return _TRAIN_STEP.format(**{**_TRAIN_STEP_RIGHT, **changes})
+_train_step = variant(_TRAIN_STEP, _TRAIN_STEP_RIGHT)
 
 
 mistake("train_step",
