@@ -26,9 +26,7 @@ _RIGHT = {"dC": "dC_t + dh_t * o * (1 - tanh_C**2)", "C_for_df": 'cache["C_prev"
           "da_f": "df * f * (1 - f)", "tanh_prime": "(1 - C_tilde**2)", "da_o": "do * o * (1 - o)",
           "split": "dz[:, H:], dz[:, :H]"}
 
-
 _step = variant(_STEP, _RIGHT)
-
 
 mistake("lstm_step_backward",
         "the gradient of C_t has two sources: add dh_t * o_t * (1 - tanh(C_t)**2), the part that comes through "
@@ -72,9 +70,7 @@ def lstm_backward(dhs, cache):
 _BPTT_RIGHT = {"order": "reversed(range(T))", "dh": "dhs[t] + dh_next",
                "carry": "dh_next, dC_next = dh_prev, dC_prev", "accumulate": "grads[k] += step_grads[k]"}
 
-
 _bptt = variant(_BPTT, _BPTT_RIGHT)
-
 
 mistake("lstm_backward",
         "h_t is read by the layer above and by step t+1: call the step with dhs[t] + dh_next, the dh_prev that "

@@ -22,9 +22,7 @@ def stacked_lstm_forward(xs, h0, C0, layers):
 '''
 _FORWARD_RIGHT = {"input": "inputs", "state": "l", "last": "-1", "next_input": "hs"}
 
-
 _forward = variant(_FORWARD, _FORWARD_RIGHT)
-
 
 mistake("stacked_lstm_forward",
         "layer l reads the hidden states of layer l - 1, not xs: only layer 0 reads xs",
@@ -65,9 +63,7 @@ def stacked_lstm_backward(dhs, cache):
     return grad, np.stack(dh0), np.stack(dC0), layer_grads
 '''
 
-
 _backward = variant(_BACKWARD, _BACKWARD_RIGHT)
-
 
 mistake("stacked_lstm_backward",
         "a lower layer's gradient is the dxs that the layer above returned, not dhs: only the top layer "
@@ -105,9 +101,7 @@ def lstm_from_torch(module):
 _FROM_TORCH_RIGHT = {"bias": 'getattr(module, f"bias_ih_l{l}") + getattr(module, f"bias_hh_l{l}")',
            "order": '("i", "f", "C", "o")', "columns": "w_hh[rows], w_ih[rows]"}
 
-
 _from_torch = variant(_FROM_TORCH, _FROM_TORCH_RIGHT)
-
 
 mistake("lstm_from_torch",
         "torch orders the gate blocks (i, f, g, o): the input gate comes first, then the forget gate",

@@ -22,9 +22,7 @@ def sample_next(logits, temperature, rng):
 _SAMPLE_RIGHT = {"scaled": "logits / temperature", "shift": "np.max(z, axis=1, keepdims=True)", "axis": "1",
                  "draw": "np.array([rng.choice(len(row), p=row) for row in p])"}
 
-
 _sample = variant(_SAMPLE, _SAMPLE_RIGHT)
-
 
 mistake("sample_next",
         "divide the logits by the temperature: a temperature below 1 must sharpen the distribution, above 1 "
@@ -59,9 +57,7 @@ def generate(model, prime_ids, n, temperature, rng, sample_next):
 _GENERATE_RIGHT = {"prime": "np.asarray(prime_ids).reshape(-1, 1)", "temperature": "temperature",
                    "fed_back": "next_id", "state": "h, C"}
 
-
 _generate = variant(_GENERATE, _GENERATE_RIGHT)
-
 
 mistake("generate",
         "feed the id you just drew back in as the next input: the model must read its own text",
@@ -88,9 +84,7 @@ def train_step(model, optimizer, xs, ys, h0, C0, max_norm):
 _TRAIN_STEP_RIGHT = {"clip": "grads, _ = clip_by_global_norm(grads, max_norm)",
                      "update": "optimizer.step(model, grads)", "after": "", "state": "h_n, C_n"}
 
-
 _train_step = variant(_TRAIN_STEP, _TRAIN_STEP_RIGHT)
-
 
 mistake("train_step",
         "return the final states h_n, C_n: the next window starts where this one ended (the incoming h0, C0 "
