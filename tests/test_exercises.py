@@ -8,6 +8,7 @@ points of its own function and keep every other.
 import json
 
 import nbformat
+import numpy as np
 import pytest
 from exercise_course import (
     ROOT,
@@ -22,7 +23,7 @@ from exercise_course import (
     submit,
 )
 
-from rnncheck.check import EXPECTED
+from rnncheck.check import EXPECTED, decode, encode, table_difference
 from rnngrade.mistakes import mistakes_for
 
 ASSIGNMENTS = assignments()
@@ -58,7 +59,30 @@ def test_expected_values_in_git_are_up_to_date():
     table = {}
     for assignment in ASSIGNMENTS:
         table.update(expected_values(visible_checks(assignment)))
-    assert json.loads(EXPECTED.read_text()) == table, "run `python tools/build_exercises.py`"
+    problem = table_difference(json.loads(EXPECTED.read_text()), table)
+    assert problem is None, f"{problem}: run `python tools/build_exercises.py`"
+
+
+def _perturbed(table, key, scale):
+    """A copy of table with the first array of case key's outputs moved by scale times its largest value."""
+    entry = json.loads(json.dumps(table[key]))
+    name = sorted(entry["outputs"])[0]
+    value = decode(entry["outputs"])[name]
+    entry["outputs"][name] = encode({name: value + scale * np.abs(value).max()})[name]
+    return {**table, key: entry}, name
+
+
+def test_stored_values_compare_within_rounding_and_no_further():
+    stored = json.loads(EXPECTED.read_text())
+    key = "lstm_backward|0|0"
+    rounded, _ = _perturbed(stored, key, 1e-12)
+    assert table_difference(stored, rounded) is None
+    changed, name = _perturbed(stored, key, 1e-7)
+    assert table_difference(stored, changed).startswith(f"case {key}: outputs: {name} differs by ")
+    hinted = {**stored, key: {**stored[key], "mistakes": [{**stored[key]["mistakes"][0], "hint": "other"}]
+                              + stored[key]["mistakes"][1:]}}
+    assert "hint 'other'" in table_difference(stored, hinted)
+    assert "cases missing" in table_difference(stored, {k: v for k, v in stored.items() if k != key})
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

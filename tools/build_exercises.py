@@ -17,7 +17,7 @@ from pathlib import Path
 
 import nbformat
 
-from rnncheck.check import EXPECTED, case_key, encode
+from rnncheck.check import EXPECTED, case_key, encode, entry_difference
 from rnngrade.verify import expected_outputs, required_checks
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,14 +48,22 @@ def expected_values(calls):
     return table
 
 
+def keep_unchanged(table, stored):
+    """table, with every entry that equals its stored one within rounding replaced by the stored one: a rebuild
+    on another CPU or BLAS kernel then leaves expected.json as it is."""
+    return {key: stored[key] if key in stored and entry_difference(stored[key], entry) is None else entry
+            for key, entry in table.items()}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("assignment", nargs="*")
     args = parser.parse_args()
     chosen = args.assignment or assignments()
-    table = json.loads(EXPECTED.read_text()) if EXPECTED.exists() and args.assignment else {}
+    stored = json.loads(EXPECTED.read_text()) if EXPECTED.exists() else {}
+    table = dict(stored) if args.assignment else {}
     for assignment in chosen:
-        table.update(expected_values(visible_checks(assignment)))
+        table.update(keep_unchanged(expected_values(visible_checks(assignment)), stored))
     EXPECTED.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
     print(f"wrote {len(table)} expected cases to {EXPECTED.relative_to(ROOT)}")
     for assignment in chosen:

@@ -88,6 +88,71 @@ def decode(encoded):
     return {key: np.load(io.BytesIO(base64.b64decode(value)), allow_pickle=False) for key, value in encoded.items()}
 
 
+# Stored expected values are compared within rounding: another CPU or BLAS kernel sums in another order and
+# changes the last digits (a numerical gradient divides them by its step), measured at under 1e-10 of an
+# array's largest value; any change to what the code computes moves them far more.
+STORED_RTOL = 1e-9
+
+
+def array_difference(stored, computed):
+    """None when two arrays agree within rounding, elementwise to STORED_RTOL of the element or of the array's
+    largest element (a sum rounds relative to its terms, not its result); otherwise how they differ."""
+    if stored.dtype != computed.dtype or stored.shape != computed.shape:
+        return f"{computed.dtype}{computed.shape} instead of {stored.dtype}{stored.shape}"
+    finite = np.isfinite(stored)
+    if not np.array_equal(finite, np.isfinite(computed)) or \
+            not np.array_equal(stored[~finite], computed[~finite], equal_nan=True):
+        return "NaN or inf in other places"
+    if not finite.any():
+        return None
+    diff = np.abs(stored[finite] - computed[finite])
+    scale = np.abs(stored[finite])
+    allowed = STORED_RTOL * np.maximum(scale, scale.max())
+    if np.all(diff <= allowed):
+        return None
+    k = int(np.argmax(diff / np.maximum(allowed, np.finfo(float).tiny)))
+    return (f"differs by {diff[k]:.3g} at a value of {stored[finite][k]:.6g} (allowed {allowed[k]:.3g}; "
+            f"largest difference {diff.max():.3g})")
+
+
+def outputs_difference(stored, computed):
+    """None when two encoded outputs agree: the same keys, error text and arrays within rounding."""
+    if sorted(stored) != sorted(computed):
+        return f"keys {sorted(computed)} instead of {sorted(stored)}"
+    if "error" in stored:
+        return None if stored == computed else f"error {computed['error']!r} instead of {stored['error']!r}"
+    stored, computed = decode(stored), decode(computed)
+    for key in sorted(stored):
+        if (problem := array_difference(stored[key], computed[key])) is not None:
+            return f"{key} {problem}"
+    return None
+
+
+def entry_difference(stored, computed):
+    """None when two entries of expected.json agree: hints exactly, outputs within rounding."""
+    if sorted(stored) != sorted(computed) or len(stored["mistakes"]) != len(computed["mistakes"]):
+        return "a different structure"
+    if (problem := outputs_difference(stored["outputs"], computed["outputs"])) is not None:
+        return f"outputs: {problem}"
+    for m, (old, new) in enumerate(zip(stored["mistakes"], computed["mistakes"], strict=True)):
+        if sorted(old) != sorted(new) or old["hint"] != new["hint"]:
+            return f"mistake {m}: hint {new.get('hint')!r} instead of {old.get('hint')!r}"
+        if (problem := outputs_difference(old["outputs"], new["outputs"])) is not None:
+            return f"mistake {m} ({old['hint']}): {problem}"
+    return None
+
+
+def table_difference(stored, computed):
+    """None when two expected tables agree case by case; otherwise the first case that differs, and how."""
+    if sorted(stored) != sorted(computed):
+        return (f"cases missing: {sorted(set(stored) - set(computed))}, "
+                f"new: {sorted(set(computed) - set(stored))}")
+    for key in sorted(stored):
+        if (problem := entry_difference(stored[key], computed[key])) is not None:
+            return f"case {key}: {problem}"
+    return None
+
+
 @cache
 def _expected():
     return json.loads(EXPECTED.read_text()) if EXPECTED.exists() else {}
