@@ -23,8 +23,8 @@ $(MATHJAX): tools/offline_mathjax.py | env
 	touch $@
 
 # The execution cache keys on a notebook's code cells, not on what the notebook imports or reads:
-# forget it whenever a file under lib/ or data/ is newer than the last build.
-EXEC_INPUTS := $(shell find lib data -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' \
+# forget it whenever a file under lib/ (code or shipped data) is newer than the last build.
+EXEC_INPUTS := $(shell find lib -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' \
                  2>/dev/null) pyproject.toml
 _build/.exec-inputs: $(EXEC_INPUTS)
 	rm -rf _build/.jupyter_cache

@@ -1,10 +1,10 @@
-"""Train the course's character-level language model on data/shakespeare.txt and write what the book ships.
+"""Train the course's character-level language model on rnnlib's corpus and write the run that rnnlib ships.
 
     python tools/train_char_lm.py [--steps 6000] [--framework both|numpy|torch]
 
-numpy: writes data/char_lm/model.npz (weights and vocabulary) and data/char_lm/history.json (losses, timing,
+numpy: writes lib/rnnlib/data/char_lm/model.npz (weights and vocabulary) and history.json (losses, timing,
 settings). torch: trains the same model in torch from the same initial weights with the same budget and writes
-data/char_lm/history_torch.json, for the side-by-side comparison. The same seed gives the same numbers.
+history_torch.json there, for the side-by-side comparison. The same seed gives the same numbers.
 """
 
 import argparse
@@ -15,7 +15,7 @@ import numpy as np
 
 from rnnlib import charlm, text
 
-OUT = Path(__file__).resolve().parents[1] / "data" / "char_lm"
+OUT = Path(__file__).resolve().parents[1] / "lib" / "rnnlib" / "data" / "char_lm"
 
 
 def main():

@@ -154,8 +154,7 @@ def main(argv=None):
     # Python itself, the environment's packages, rnncheck, rnnlib and its data (the corpus and the shipped
     # model, which an exercise uses), all read-only: nothing else of the course, none of the grader.
     rnnlib = Path(importlib.util.find_spec("rnnlib").submodule_search_locations[0])
-    readable = [sys.base_prefix, sys.prefix, str(Path(rnncheck.__file__).parent), str(rnnlib),
-                str(rnnlib.parents[1] / "data")]  # data/: where rnnlib.text.SHAKESPEARE points
+    readable = [sys.base_prefix, sys.prefix, str(Path(rnncheck.__file__).parent), str(rnnlib)]
     full = ["timeout", "--signal=KILL", str(limits.wall_seconds), *bwrap_args(args.box, readable), "--", *cmd]
     # The kernel's own stdout carries only its start-up banner (cell output goes over its sockets).
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -1,12 +1,15 @@
 """Text as numbers for a character-level model: a vocabulary, and batches for truncated backpropagation
 through time that let the model carry its state from one batch to the next."""
 
-from pathlib import Path
+from importlib.resources import files
 
 import numpy as np
 
-# The course's corpus: seven plays by Shakespeare (see data/README.md for source and licence).
-SHAKESPEARE = Path(__file__).resolve().parents[2] / "data" / "shakespeare.txt"
+# Files that ship inside the package (rnnlib/data/README.md gives their source and licence): the course's
+# corpus, seven plays by Shakespeare, and the character-level model trained on it.
+DATA = files("rnnlib") / "data"
+SHAKESPEARE = DATA / "shakespeare.txt"
+CHAR_LM = DATA / "char_lm"
 
 
 class Vocabulary:
