@@ -77,14 +77,48 @@ def test_loss_is_the_mean_cross_entropy_per_character(rng):
     assert charlm.loss_and_grads(model, xs, ys, h0, C0)[0] == pytest.approx(expected, rel=1e-12)
 
 
-def test_training_learns_a_pattern_and_sampling_follows_it():
-    vocab = text.Vocabulary.from_text("abcd\n")
-    ids = vocab.encode("abcd\n" * 400)
-    model = charlm.init_model(vocab.size, 16, 1, np.random.default_rng(0))
+PATTERN = "abcd\n"
+SUCCESSOR = dict(zip(PATTERN, PATTERN[1:] + PATTERN[0], strict=True))
+
+
+def _trained_on_the_pattern(seed):
+    vocab = text.Vocabulary.from_text(PATTERN)
+    ids = vocab.encode(PATTERN * 400)
+    model = charlm.init_model(vocab.size, 16, 1, np.random.default_rng(seed))
     history = charlm.train(model, ids, ids[:200], steps=150, N=4, T=10, lr=1e-2, eval_every=50, progress=False)
-    assert history["train_loss"][-1] < 0.2 < history["train_loss"][0]
-    assert history["val_loss"][-1] < 0.2 and history["chars_per_second"] > 0
-    assert charlm.sample(model, vocab, "ab", 13, temperature=0.5, rng=np.random.default_rng(1)) == "cd\nabcd\nabcd\n"
+    return model, vocab, history
+
+
+def _greedy_with_margins(model, vocab, prime, n):
+    """The argmax continuation, and the gap between the largest and second largest logit at every step."""
+    margins = []
+
+    def greedy(logits, temperature, rng):
+        top = np.sort(np.asarray(logits, dtype=np.float64), axis=1)
+        margins.append(top[0, -1] - top[0, -2])
+        return np.argmax(logits, axis=1)
+
+    ids = charlm.generate(model, vocab.encode(prime), n, 1.0, None, sample_next=greedy)
+    return vocab.decode(ids), min(margins)
+
+
+SEEDS = range(5)
+
+
+def test_training_learns_a_pattern_and_sampling_follows_it():
+    """Five seeds, each with a margin: the losses end near 0.01 nats, far below the 0.2 asked for (ln 5 = 1.61 is
+    guessing), and the greedy continuation wins every step by more than a logit, which no rounding can close."""
+    follows = 0
+    for seed in SEEDS:
+        model, vocab, history = _trained_on_the_pattern(seed)
+        assert history["train_loss"][-1] < 0.2 < 1.0 < history["train_loss"][0], seed
+        assert history["val_loss"][-1] < 0.2 and history["chars_per_second"] > 0, seed
+        greedy, margin = _greedy_with_margins(model, vocab, "ab", 13)
+        assert greedy == "cd\nabcd\nabcd\n" and margin > 1.0, (seed, greedy, margin)
+        drawn = "b" + charlm.sample(model, vocab, "ab", 40, temperature=0.5, rng=np.random.default_rng(seed))
+        follows += sum(SUCCESSOR[prev] == ch for prev, ch in zip(drawn, drawn[1:], strict=False))
+    # At temperature 0.5 about one position in 5000 breaks the pattern (measured); 90 % allows 500 times that.
+    assert follows >= 0.9 * 40 * len(SEEDS)
 
 
 def test_sampling_draws_from_the_tempered_distribution():
@@ -131,6 +165,7 @@ def test_the_shipped_model_is_the_trained_one():
     history_torch = json.loads((root / "history_torch.json").read_text())
     assert history["settings"] == history_torch["settings"]
     _, val_ids = text.split(vocab.encode(raw))
+    # float32 summed in another order (other BLAS kernels, SIMD paths) moves this by under 1e-8 (measured)
     assert charlm.evaluate(model, val_ids) == pytest.approx(history["val_loss"][-1], rel=1e-4)
     assert history["val_loss"][-1] < 0.5 * np.log(vocab.size)  # far below guessing uniformly (ln K nats)
     # The goal of the comparison: numpy's validation loss within 5 % of torch's after the same budget.
@@ -178,16 +213,47 @@ def test_train_step_returns_the_loss_before_its_update_and_the_states_to_carry(r
     assert 0 < np.linalg.norm(model["V"] - V_before) <= 1e-3 * (1 + 1e-9)  # clipped to norm 1e-3, lr 1
 
 
-def test_freed_memory_is_kept_for_the_next_step():
-    """After keep_freed_memory, a freed 8 MB block is reused: allocating and filling it again faults (almost)
-    no pages in; without it, glibc may unmap such a block when it is freed and fault its pages in again."""
-    import resource
+FAULTS_OF_A_TRAINING_STEP = """
+import resource, sys
+import numpy as np
+from rnnlib import memory
+if sys.argv[1] == "keep":
+    assert memory.keep_freed_memory()
+def step():  # four 8 MB temporaries alive at once, then freed, as in a training step
+    blocks = [np.ones(1 << 20) for _ in range(4)]
+    del blocks
+step()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(5):
+    step()
+print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
 
+
+def _page_faults_of_five_steps(setting):
+    """Minor page faults of five such steps after a first one, in a fresh process (the setting is process-wide)."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", FAULTS_OF_A_TRAINING_STEP, setting], capture_output=True,
+                         text=True, check=True)
+    return int(run.stdout)
+
+
+def test_freed_memory_is_kept_for_the_next_step():
+    """keep_freed_memory is a glibc malloc setting: with it, the temporaries of a step are reused by the next one;
+    without it, glibc trims the freed top of its heap (more than twice its mmap threshold) back to the operating
+    system, and the next step faults every page in again. Measured as page faults, against the same steps without
+    the setting, so neither the page size nor the kernel's huge-page policy decides the outcome."""
     from rnnlib import memory
 
-    assert memory.keep_freed_memory()
-    np.ones(1 << 20)  # 8 MB, allocated and freed once to grow the heap
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
-    for _ in range(5):
-        np.ones(1 << 20)
-    assert resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before < 200
+    if not memory.keep_freed_memory():
+        pytest.skip("no glibc malloc here (mallopt unavailable): keep_freed_memory does nothing")
+    import resource
+
+    without = _page_faults_of_five_steps("none")
+    pages = 5 * 4 * (8 << 20) // resource.getpagesize()
+    if without < 0.1 * pages:
+        pytest.skip(f"this malloc or kernel refaults only {without} of {pages} pages even without the setting")
+    kept = _page_faults_of_five_steps("keep")
+    assert kept <= 0.1 * without, (kept, without)
