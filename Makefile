@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # nbgrader and jupyter-book call other entry points of the environment: keep its bin/ first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: book test env mathjax lint check-outputs pytest bench clean system-deps
+.PHONY: book test test-fast portability env mathjax lint check-outputs pytest bench clean system-deps
 
 env: $(VENV)/.installed
 
@@ -51,6 +51,15 @@ system-deps:
 
 # The book is built (strictly) before the tests, which check the built pages.
 test: lint check-outputs book pytest
+
+# The quick loop: no book build, no grading of whole classes.
+test-fast: lint check-outputs system-deps
+	$(BIN)/python -m pytest -m "not book and not batch"
+
+# Every chapter and the numerical tests under three OpenBLAS kernels (rounding differs between them, as it
+# does between CPUs); one line per kernel. Too slow for every `make test`: run it when numbers may change.
+portability: env system-deps
+	$(BIN)/python tools/portability.py
 
 # OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE may be set on this machine to protect old OpenBLAS builds; they force a
 # slower kernel on the current one, so the benchmark runs without them (the kernel in use is printed).
