@@ -9,6 +9,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -194,26 +195,89 @@ def test_a_graded_notebook_says_what_went_wrong(graded):
     assert "did you apply the sigmoid" in json.dumps(cell.outputs)
 
 
-def test_an_interrupted_batch_resumes(tmp_path):
-    """Kill nbgrader in the middle of a batch; rnngrade.autograde then grades everything, as if uninterrupted."""
-    import signal
+# A first cell that holds its grading until the test lets it go (at most 50 s, within the 60 s a cell may run):
+# it marks its kernel's working folder, then waits there for a file the test writes.
+WAIT_FOR_THE_TEST = (
+    "import pathlib, time\n"
+    "pathlib.Path('grading-started').touch()\n"
+    "for _ in range(500):\n"
+    "    if pathlib.Path('go-on').exists():\n"
+    "        break\n"
+    "    time.sleep(0.1)\n")
+
+
+def _started_kernels(boxes, seen=()):
+    """The working folders of the kernels under `boxes` that reached the waiting cell, but those in `seen`."""
+    return [m.parent for m in sorted(boxes.glob("rnngrade-*/scratch/grading-started")) if m.parent not in seen]
+
+
+def _wait_for_kernel(boxes, process, seen=()):
+    """The working folder of the first kernel, but those in `seen`, to reach the waiting cell."""
     import time
+
+    deadline = time.monotonic() + 300
+    while not (started := _started_kernels(boxes, seen)):
+        assert process.poll() is None and time.monotonic() < deadline, "no kernel reached the waiting cell"
+        time.sleep(0.05)
+    return started[0]
+
+
+def _end_sandboxes_in(boxes):
+    """End the sandboxes under `boxes` that a killed grader left behind (a kernel runs in its own session), each
+    by the pid of its `timeout`: bwrap --die-with-parent then ends the kernel."""
+    import signal
+
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv[:1] == [b"timeout"] and any(str(boxes).encode() in a for a in argv):
+            os.kill(int(proc.name), signal.SIGKILL)
+
+
+def test_an_interrupted_batch_resumes(tmp_path):
+    """Kill nbgrader while b's notebook is being graded; rnngrade.autograde then grades everything, as if
+    uninterrupted. b's first cell holds its grading until the test lets it go, so the kill lands mid-grading
+    however fast the machine is."""
+    import shutil
+    import signal
+    import tempfile
 
     from exercise_course import source_notebook
 
+    from rnngrade.report import COMPLETE
+
     course = new_course(tmp_path, A)
     for student in ("a", "b", "c"):
-        submit(course, A, student, source_notebook(A))
-    batch = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", A], cwd=course, start_new_session=True,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
-    while not (course / "autograded" / "b").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    time.sleep(0.5)
-    os.killpg(batch.pid, signal.SIGKILL)  # b is being graded: its autograded folder is half written
-    batch.wait()
-    resumed = subprocess.run([sys.executable, "-m", "rnngrade.autograde", A], cwd=course, capture_output=True,
-                             text=True, timeout=600)
-    assert "b: its last grading was interrupted" in resumed.stdout
+        nb = source_notebook(A)
+        if student == "b":
+            nb.cells.insert(0, nbformat.v4.new_code_cell(WAIT_FOR_THE_TEST))
+        submit(course, A, student, nb)
+    boxes = Path(tempfile.mkdtemp(prefix="rg"))  # the sandboxes' folders; short, for their socket paths
+    env = {**os.environ, "TMPDIR": str(boxes)}
+    runs = []
+
+    def run(*command, stdout=subprocess.DEVNULL):
+        runs.append(subprocess.Popen([sys.executable, "-m", *command, A], cwd=course, env=env, text=True,
+                                     start_new_session=True, stdout=stdout, stderr=subprocess.DEVNULL))
+        return runs[-1]
+
+    try:
+        batch = run("nbgrader", "autograde")
+        first = _wait_for_kernel(boxes, batch)
+        os.killpg(batch.pid, signal.SIGKILL)  # b is being graded: it waits in its first cell
+        batch.wait()
+        assert (course / "autograded" / "b" / A).is_dir() and not (course / "autograded" / "b" / A / COMPLETE).exists()
+        resumed = run("rnngrade.autograde", stdout=subprocess.PIPE)
+        (_wait_for_kernel(boxes, resumed, seen=[first]) / "go-on").touch()
+        stdout, _ = resumed.communicate(timeout=600)
+    finally:
+        for process in runs:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+        _end_sandboxes_in(boxes)
+        shutil.rmtree(boxes, ignore_errors=True)
+    assert "b: its last grading was interrupted" in stdout
     full = sum(max_scores(A).values())
     assert {s: sum(v.values()) for s, v in cell_scores(course, A).items()} == {"a": full, "b": full, "c": full}
