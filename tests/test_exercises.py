@@ -103,6 +103,7 @@ def test_every_graded_function_has_its_own_test_and_three_mistakes(assignment):
         assert len(mistakes_for(function)) >= 3, f"{function} has fewer than three catalogued mistakes"
 
 
+@pytest.mark.batch
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_autograding_gives_each_mistake_its_own_cost(tmp_path, assignment):
     course = new_course(tmp_path, assignment)
