@@ -6,12 +6,13 @@ every kernel runs in a sandbox (rnngrade.sandbox), test cells are restored and d
 outside the kernel (rnngrade.nbgrader, rnngrade.verify), and each run leaves reports/ASSIGNMENT.md.
 """
 
-from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
     ClearOutput,
     DeduplicateIds,
+    GetGrades,
     IgnorePattern,
     LimitOutput,
     OverwriteCells,
@@ -22,6 +23,7 @@ from nbgrader.preprocessors import (
 from rnngrade.execute import SandboxedExecute
 from rnngrade.nbgrader import FlagExtraFiles, RestoreTestCells, VerifyChecks
 from rnngrade.report import post_convert_hook
+from rnngrade.sanitize import SanitizeOutputs
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -39,6 +41,7 @@ c.Autograde.sanitize_preprocessors = [
     RestoreTestCells,
     OverwriteCells,
     FlagExtraFiles,
+    SanitizeOutputs,
     CheckCellMetadata,
 ]
 # RestoreTestCells puts back the metadata of every cell and the test cells a student deleted (nbgrader's own
@@ -50,6 +53,7 @@ c.Autograde.autograde_preprocessors = [
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
+    SanitizeOutputs,
     SaveAutoGrades,
     AssignLatePenalties,
     CheckCellMetadata,
@@ -59,3 +63,10 @@ c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = {("nbgrader",)}
 c.SandboxedExecute.timeout = 60  # seconds per cell
 c.SandboxedExecute.notebook_timeout = 300  # seconds per notebook
 c.Autograde.post_convert_hook = post_convert_hook
+
+# Nothing a student wrote may run in a person's browser. SanitizeOutputs cleans markdown and outputs once they
+# are final (above: also before the run, so that a grading cut off leaves no active content either), and again
+# wherever a notebook becomes HTML: the feedback, and formgrader's pages (its HTMLExporter), for notebooks
+# graded before it existed.
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, SanitizeOutputs]
+c.HTMLExporter.preprocessors = [SanitizeOutputs]

@@ -4,4 +4,5 @@
     mistakes    plausible student mistakes, each as code with a hint: for feedback and for the proofs in tests/
     verify      decides a test cell from the outputs its checks published, against the reference
     nbgrader    the preprocessor that nbgrader_config.py puts into `nbgrader autograde`
+    sanitize    cleans what a graded notebook shows (cleanhtml: the HTML and SVG allowed), flags active content
 """
