@@ -181,6 +181,21 @@ def test_image_data_that_would_break_out_of_its_img_tag_is_dropped():
     assert kept == {"text/plain": "x"} and removed
 
 
+def test_links_to_files_beside_the_page_are_removed():
+    """formgrader serves a submission's other files next to its page: a link there would open a student's HTML."""
+    cleaned, _ = clean_html('<a href="notes.html">n</a><a href="/formgrader/x">f</a><a href="#top">t</a>'
+                            '<a href="https://example.org">e</a><img src="plot.png">')
+    assert cleaned.count("href=") == 2 and 'href="#top"' in cleaned and 'src="plot.png"' in cleaned
+    for source in ("[my notes](notes.html)", "[my notes][n]\n\n[n]: ./notes.svg", "<a href='notes.html'>notes</a>"):
+        markdown, _ = clean_markdown(source)
+        assert "notes." not in markdown and "notes" in markdown, markdown
+
+
+def test_markdown_that_cannot_be_rendered_is_shown_as_text():
+    markdown, removed = clean_markdown("![x](attachment:missing.png) <script>alert(1)</script>")
+    assert active(markdown) == [] and "&lt;script&gt;" in markdown and removed == ["<script>"]
+
+
 def test_markdown_stays_as_written_when_nothing_is_suspect():
     source = ("# The forget gate\n\n$f_t = \\sigma(W_f\\,[h_{t-1}, x_t] + b_f)$ and $a<b$\n\n"
               "```python\nif a < b:\n    f_t = sigmoid(z)\n```\n\n> the training data: a corpus\n\n"

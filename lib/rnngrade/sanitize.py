@@ -33,11 +33,13 @@ CLEANED = {"text/html": clean_html, "image/svg+xml": clean_svg}
 # Dropped without a flag: inert data that Jupyter shows as text or not at all.
 INERT = {"application/pdf", "text/csv", "text/x-python"}
 _BASE64 = re.compile(r"[A-Za-z0-9+/=\s]*")
-# Raw HTML in markdown that could be active (checked in the source, whatever a renderer makes of it).
+# Raw HTML in markdown that could be active (checked in the source, whatever a renderer makes of it), and
+# links to files beside the page (formgrader serves the files handed in with a notebook there).
 _SUSPECT = re.compile(
     r"<\s*/?\s*(script|style|iframe|frame|frameset|object|embed|applet|form|input|button|textarea|select|meta|"
     r"base|link|svg|math|foreignobject|template|noscript|noembed|noframes|xmp|plaintext|title|portal)\b"
-    r"|\bon[a-z]+\s*=|<[^>]*\b(id|name|style|srcdoc|formaction|xmlns)\s*=|<!--|<!\[cdata|<\?", re.I)
+    r"|\bon[a-z]+\s*=|<[^>]*\b(id|name|style|href|srcdoc|formaction|xmlns)\s*=|<!--|<!\[cdata|<\?"
+    r"|(\]\(|^\s*\[[^\]]*\]:)\s*<?(?!#|https?://|mailto:|attachment:)[^\s)]", re.I | re.M)
 # Checked with white space removed, as browsers ignore it inside a URL; data: only where a link can be.
 _SCHEMES = re.compile(r"(javascript|vbscript|livescript):|(\]\(|\]:|<|=|['\"])data:", re.I)
 
@@ -109,8 +111,11 @@ def clean_markdown(source, attachments=None):
     source = "".join(source) if isinstance(source, list) else source
     if not _suspect(source):
         return source, []
-    rendered = MarkdownWithMath(renderer=IPythonRenderer(escape=False, attachments=attachments or {},
-                                                         exclude_anchor_links=True)).render(source)
+    try:
+        rendered = MarkdownWithMath(renderer=IPythonRenderer(escape=False, attachments=attachments or {},
+                                                             exclude_anchor_links=True)).render(source)
+    except Exception:  # a missing attachment, for one: the text is then shown as it was written
+        return "<pre>" + html.escape(source).replace("\n", "&#10;") + "</pre>", clean_html(source)[1]
     cleaned, removed = clean_html(rendered)
     # One line starting with <div>: a single HTML block, so Markdown leaves all of it as it is.
     return "<div>" + cleaned.strip().replace("\n", "&#10;") + "</div>", removed
