@@ -38,6 +38,59 @@ def solution_of(course, function, prefix="", suffix=""):
     return nb
 
 
+GATES = ("forget_gate", "input_gate", "candidate_cell", "cell_update", "output_gate", "hidden_state",
+         "lstm_step_forward")
+
+# Ways to reuse rnnlib that the trap in rnncheck (rnnlib's functions raise while a check runs) does not catch:
+# each makes `_lib`, from which every function of the notebook is then taken. Outside the sandbox each passes
+# the visible checks (test_indirect_reuse_of_rnnlib_gets_past_the_trap); graded, none can import rnnlib.
+REUSE_RNNLIB = {
+    # function objects re-made from rnnlib's code before the check swaps it, each with a copy of its module's names
+    "copied-code": ("import sys, types\nimport rnnlib.lstm\n"
+                    "_copies = {n: dict(vars(m)) for n, m in sys.modules.items() if n.split('.')[0] == 'rnnlib'}\n"
+                    "for _ns in _copies.values():\n    for _k, _f in list(_ns.items()):\n"
+                    "        if isinstance(_f, types.FunctionType) and _f.__module__ in _copies:\n"
+                    "            _ns[_k] = types.FunctionType(_f.__code__, _copies[_f.__module__], _f.__name__,\n"
+                    "                                         _f.__defaults__, _f.__closure__)\n"
+                    "_lib = _copies['rnnlib.lstm']\n"),
+    # rnnlib's modules under other names, which the trap does not look for
+    "renamed-modules": ("import sys\nimport rnnlib.lstm\n"
+                        "for _name in [n for n in sys.modules if n.split('.')[0] == 'rnnlib']:\n"
+                        "    sys.modules['mine_' + _name] = sys.modules.pop(_name)\n"
+                        "_lib = vars(sys.modules['mine_rnnlib.lstm'])\n"),
+    # the trap itself replaced, through rnncheck's module globals
+    "disabled-trap": ("import contextlib\n"
+                      "check.__globals__['_without_rnnlib'] = lambda only=None: contextlib.nullcontext()\n"
+                      "import rnnlib.lstm\n_lib = vars(rnnlib.lstm)\n"),
+    # fresh modules, reloaded while the check runs
+    "reloaded-modules": ("import importlib\n\ndef _fresh(name):\n    def call(*args):\n"
+                         "        import rnnlib._checks, rnnlib.activations, rnnlib.lstm\n"
+                         "        for module in (rnnlib._checks, rnnlib.activations, rnnlib.lstm):\n"
+                         "            importlib.reload(module)\n"
+                         "        return getattr(rnnlib.lstm, name)(*args)\n    return call\n\n"
+                         f"_lib = {{name: _fresh(name) for name in {GATES!r}}}\n"),
+    # rnnlib's source, found without importing it, read and run as the student's own
+    "exec-source": ("import importlib.util, re\n"
+                    "_folder = importlib.util.find_spec('rnnlib').submodule_search_locations[0]\n"
+                    "_source = '\\n'.join(open(f'{_folder}/{m}.py').read()\n"
+                    "                      for m in ('_checks', 'activations', 'lstm'))\n"
+                    "_lib = {}\nexec(re.sub(r'^from \\..*$', '', _source, flags=re.M), _lib)\n"),
+}
+
+
+def from_rnnlib(course, way):
+    """Every function of the notebook taken from rnnlib, the way REUSE_RNNLIB[way] gets past the trap."""
+    return completed(course, A, {"forget_gate": REUSE_RNNLIB[way] + "forget_gate = _lib['forget_gate']\n",
+                                 **{f: f"{f} = _lib[{f!r}]\n" for f in GATES[1:]}})
+
+
+# Kept only if the course's packages cannot be imported (they cannot, in a graded kernel).
+IMPORTS_THE_COURSE = ("\nimport importlib\n"
+                      "for _name in ('rnnlib', 'rnnlib.lstm', 'rnnlib.charlm', 'rnngrade', 'rnnbook'):\n"
+                      "    try:\n        importlib.import_module(_name)\n    except ImportError:\n        pass\n"
+                      "    else:\n        forget_gate = None\n")
+
+
 def hostile_submissions(course):
     """{student: (notebook or raw text or None for an empty folder, expected score, expected flag kind or None)}"""
     wrong = completed(course, A, {"forget_gate": TANH_FORGET})
@@ -114,6 +167,8 @@ def hostile_submissions(course):
             "        return _real(name, *fns, seed=seed, sizes=sizes)\n"
             "    outs = [_rc.encode({'f_t': np.full((s['N'], s['H']), 0.5)}) for s in sizes]\n"
             "    _display({_rc.MIME: {'check': name, 'seed': seed, 'outputs': outs}}, raw=True)\n"), 13, None),
+        "imports-rnnlib": (solution_of(course, "forget_gate", suffix=IMPORTS_THE_COURSE), 15, None),
+        **{way: (from_rnnlib(course, way), 0, None) for way in REUSE_RNNLIB},
         "invalid-json": ('{"cells": [ this is not json', None, "not-graded"),
         "wrong-name": (completed(course, A), None, "not-graded"),
         "empty": (None, None, "not-graded"),
@@ -155,7 +210,7 @@ def students():
             "duplicated-test", "retagged-test", "converted-test", "changed-points", "os-exit", "infinite-loop",
             "memory-bomb", "fork-bomb", "output-flood", "read-outside", "write-gradebook", "network",
             "shadow-numpy", "stderr-warnings", "input-transformer", "exception-handler", "fake-results",
-            "invalid-json", "wrong-name", "empty"]
+            "imports-rnnlib", *REUSE_RNNLIB, "invalid-json", "wrong-name", "empty"]
 
 
 @pytest.mark.parametrize("student", students())
@@ -171,6 +226,18 @@ def test_each_submission_gets_exactly_its_score_and_flags(graded, student):
         assert set(scores[student]) == set(max_scores(A)), "every test cell must be graded"
     if flag is not None:
         assert row["review"] == "yes" and flag in row["flags"], f"{student}: flags {row['flags']!r}"
+
+
+@pytest.mark.parametrize("way", sorted(REUSE_RNNLIB))
+def test_indirect_reuse_of_rnnlib_gets_past_the_trap(way, tmp_path):
+    """Why the sandbox hides rnnlib: run where rnnlib can be imported (a student's Jupyter), each way of reusing
+    it passes every visible check although rnnlib's functions raise while a check runs."""
+    nb = from_rnnlib(ROOT, way)
+    last = max(i for i, c in enumerate(nb.cells) if c.metadata.get("nbgrader", {}).get("grade"))
+    code = "\n\n".join(c.source for c in nb.cells[:last + 1] if c.cell_type == "code")
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("cases correct") == len(GATES), result.stdout
 
 
 def test_the_gradebook_survives_and_keeps_the_instructors_points(graded):

@@ -231,7 +231,9 @@ def _lstm_from_torch(rng, fns, D, H, L):
 
 # ex06_char_lm ----------------------------------------------------------------------------------------------
 # These cases call rnnlib on purpose (the model's forward pass, its gradients, the optimizers), as the
-# notebook does: the functions under test are the sampling and the training step around them.
+# notebook does: the functions under test are the sampling and the training step around them. They use only
+# what a graded kernel of this exercise can import (rnngrade.kernel_view); the cases of the other exercises
+# need no rnnlib, which their graded kernels cannot import.
 def _softmax_rows(a):
     """The case's own softmax, so that what a sampler is judged against does not come from the student."""
     e = np.exp(a - a.max(axis=1, keepdims=True))

@@ -53,9 +53,12 @@ class SandboxedExecute(Execute):
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()
+        assignment = self.resources.get("nbgrader", {}).get("assignment", "")
+        if isinstance(km, SandboxKernelManager):
+            km.assignment = assignment  # what of rnnlib its kernel sees (rnngrade.kernel_view)
         # The kernel's working folder: the release's data files, never the student's extra files.
-        release = Path.cwd() / "exercises" / self.resources.get("nbgrader", {}).get("assignment", "")
-        if isinstance(km, SandboxKernelManager) and release.is_dir():
+        release = Path.cwd() / "exercises" / assignment
+        if isinstance(km, SandboxKernelManager) and assignment and release.is_dir():
             for path in release.iterdir():
                 if path.is_file() and path.suffix != ".ipynb":
                     shutil.copy(path, km.box / "scratch" / path.name)

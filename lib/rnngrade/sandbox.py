@@ -5,14 +5,14 @@
 - puts itself in fresh cgroups (pids, memory) where it can, and sets rlimits (CPU time, open files, file
   size, core dumps; processes and address space where there are no cgroups);
 - execs `timeout` (a wall-clock limit for the whole notebook) and `bwrap`, which gives the kernel
-  no network, its own pid/ipc/uts namespaces, a read-only view of the system, Python, rnncheck, rnnlib and
-  the course's data only, an empty /tmp, and one writable folder of its own (the scratch copy) as its working directory.
+  no network, its own pid/ipc/uts namespaces, a read-only view of the system, Python and rnncheck, of rnnlib
+  only what its assignment builds on (rnngrade.kernel_view), an empty /tmp, and one writable folder of its own
+  (the scratch copy) as its working directory.
 The kernel talks to nbgrader over IPC sockets in a folder bound into the sandbox: with the network
 unshared, loopback TCP would not reach it.
 """
 
 import argparse
-import importlib.util
 import os
 import resource
 import shutil
@@ -22,8 +22,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
+from traitlets import Unicode
 
 import rnncheck
+
+from .kernel_view import package_dirs, view_args
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 
@@ -47,6 +50,8 @@ class Limits:
 class SandboxKernelManager(AsyncKernelManager):
     """An nbclient kernel manager whose kernels run in the sandbox, one private folder each."""
 
+    assignment = Unicode("", help="The assignment being graded: it decides what of rnnlib the kernel sees.")
+
     def __init__(self, **kwargs):
         if shutil.which("bwrap") is None:
             raise RuntimeError("the grading sandbox needs bubblewrap: install it (apt-get install bubblewrap), or "
@@ -62,7 +67,8 @@ class SandboxKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         # -I: the launcher runs outside the sandbox, in the submission's folder; never import from there.
-        return [sys.executable, "-I", "-m", "rnngrade.sandbox", "--box", str(self.box), "--", *cmd]
+        return [sys.executable, "-I", "-m", "rnngrade.sandbox", "--box", str(self.box),
+                "--assignment", self.assignment, "--", *cmd]
 
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
@@ -120,15 +126,23 @@ def set_rlimits(limits, with_cgroups):
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
 
 
-def bwrap_args(box, readable):
+def bwrap_args(box, readable, view=()):
+    """readable: folders shown read-only; view: bwrap arguments that follow them (what they must not show)."""
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for path in ("/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime", "/etc/fonts", *readable):
         if os.path.exists(path):
             args += ["--ro-bind", path, path]
+    args += list(view)
     for path in (box / "sockets", box / "scratch"):
         args += ["--bind", str(path), str(path)]
     return args + ["--chdir", str(box / "scratch")]
+
+
+def readable_paths():
+    """Python itself and the environment's packages (in which a regular install of the course's packages lies,
+    hidden by rnngrade.kernel_view), and rnncheck: nothing else of the course, none of the grader."""
+    return [sys.base_prefix, sys.prefix, str(Path(rnncheck.__file__).parent)]
 
 
 def kernel_env():
@@ -145,17 +159,16 @@ def kernel_env():
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Start a kernel inside the grading sandbox.")
     parser.add_argument("--box", required=True, type=Path)
+    parser.add_argument("--assignment", default="", help="decides what of rnnlib the kernel sees")
     parser.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     limits = Limits.from_env()
     with_cgroups = join_cgroups(args.box.name, limits)
     set_rlimits(limits, with_cgroups)
-    # Python itself, the environment's packages, rnncheck, rnnlib and its data (the corpus and the shipped
-    # model, which an exercise uses), all read-only: nothing else of the course, none of the grader.
-    rnnlib = Path(importlib.util.find_spec("rnnlib").submodule_search_locations[0])
-    readable = [sys.base_prefix, sys.prefix, str(Path(rnncheck.__file__).parent), str(rnnlib)]
-    full = ["timeout", "--signal=KILL", str(limits.wall_seconds), *bwrap_args(args.box, readable), "--", *cmd]
+    readable = readable_paths()
+    view = view_args(args.assignment, args.box, readable, package_dirs())
+    full = ["timeout", "--signal=KILL", str(limits.wall_seconds), *bwrap_args(args.box, readable, view), "--", *cmd]
     # The kernel's own stdout carries only its start-up banner (cell output goes over its sockets).
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     os.execvpe(full[0], full, kernel_env())

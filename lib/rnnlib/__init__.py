@@ -10,7 +10,8 @@ Modules, one concept each:
     gradcheck    numerical gradients and the relative error
     init, optim  initialisation from an explicit Generator; SGD, Adam, clipping by global norm
     interop      conversion to and from torch.nn.RNN / torch.nn.LSTM
-    text, charlm the character-level language model: vocabulary, batches, training, sampling (imported by name)
+    text, charmodel, charlm  the character-level language model: vocabulary and batches; the model; its
+                 training and sampling (imported by name)
     memory       keep freed memory for the next training step
 """
 

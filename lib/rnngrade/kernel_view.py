@@ -1,0 +1,64 @@
+"""What of the course a grading kernel can import: rnncheck always; of rnnlib only what its exercise builds on
+(for most exercises nothing); rnnbook and rnngrade never.
+
+rnncheck bars rnnlib's functions while a check runs, so that students who call the library see it fail in
+their own Jupyter; but code in a kernel can undo anything the kernel does. So a graded kernel cannot import
+what it must not use: the sandbox does not show it. Where it lies inside a folder the sandbox must show (a
+regular install, in the site-packages of `sys.prefix`), a package whose import fails, and says why, is
+bound over it.
+"""
+
+import importlib.util
+from pathlib import Path
+
+HIDDEN = ("rnnlib", "rnnbook", "rnngrade")  # the course's packages but rnncheck
+
+# The files of rnnlib a kernel sees, per assignment: {name in the kernel's rnnlib: file or folder of rnnlib}.
+# The character model's exercise builds on the model (forward pass, loss and gradients, evaluation, loading the
+# shipped run), on the corpus and on the optimizers; what it asks for (sampling, generation, the training step)
+# is what rnnlib.charlm adds to rnnlib.charmodel. So its kernel's rnnlib.charlm is rnnlib.charmodel, with what
+# that imports. rnncheck's cases of that exercise use the same modules (see rnncheck.cases).
+CHARMODEL = ("text.py", "optim.py", "init.py", "output.py", "stacked.py", "fused.py", "lstm.py", "activations.py",
+             "_checks.py", "data")
+RNNLIB = {"ex06_char_lm": {"charlm.py": "charmodel.py", **{name: name for name in CHARMODEL}}}
+
+BLOCKED = 'raise ImportError("{name} is the course\'s own code: it cannot be imported while an exercise is graded")\n'
+VIEW_INIT = '"""rnnlib as the graded kernel of {assignment} sees it: only what the exercise builds on."""\n'
+
+
+def package_dirs(names=HIDDEN):
+    """{name: folder} of the course's packages as this Python would import them; missing ones are left out."""
+    found = {}
+    for name in names:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.submodule_search_locations:
+            found[name] = Path(next(iter(spec.submodule_search_locations)))
+    return found
+
+
+def view_args(assignment, box, shown, packages):
+    """bwrap arguments, to follow the read-only binds of the folders `shown`, that hide the course's `packages`
+    ({name: folder}) and show the assignment's part of rnnlib. `box`: a folder outside the kernel's view, for the
+    few files the view is made of."""
+    args = []
+    for name, folder in packages.items():
+        files = RNNLIB.get(assignment) if name == "rnnlib" else None
+        if files:
+            args += _partial_rnnlib(assignment, box, folder, files)
+        elif name == "rnnlib" or any(folder.is_relative_to(s) for s in map(Path, shown)):
+            # rnnlib always, so that its import says why it fails; the others only where they would be seen
+            blocked = box / "view" / name
+            blocked.mkdir(parents=True, exist_ok=True)
+            (blocked / "__init__.py").write_text(BLOCKED.format(name=name))
+            args += ["--ro-bind", str(blocked), str(folder)]
+    return args
+
+
+def _partial_rnnlib(assignment, box, folder, files):
+    init = box / "view" / "rnnlib-init.py"
+    init.parent.mkdir(parents=True, exist_ok=True)
+    init.write_text(VIEW_INIT.format(assignment=assignment))
+    args = ["--tmpfs", str(folder), "--ro-bind", str(init), str(folder / "__init__.py")]
+    for name, source in files.items():
+        args += ["--ro-bind", str(folder / source), str(folder / name)]
+    return args + ["--remount-ro", str(folder)]
