@@ -21,9 +21,11 @@ from nbgrader.preprocessors import (
 )
 
 from rnngrade.execute import SandboxedExecute
+from rnngrade.feedback import FeedbackExporter
 from rnngrade.nbgrader import FlagExtraFiles, RestoreTestCells, VerifyChecks
 from rnngrade.report import post_convert_hook
 from rnngrade.sanitize import SanitizeOutputs
+from rnngrade.submission import SubmissionExporter
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
@@ -63,10 +65,14 @@ c.ClearMetadataPreprocessor.preserve_cell_metadata_mask = {("nbgrader",)}
 c.SandboxedExecute.timeout = 60  # seconds per cell
 c.SandboxedExecute.notebook_timeout = 300  # seconds per notebook
 c.Autograde.post_convert_hook = post_convert_hook
+# A submission's files are untrusted: nbgrader builds its exporter after listing the submissions and before
+# reading one, and this one leaves out links, pipes, devices and unusable names, and copies nothing else.
+c.Autograde.exporter_class = SubmissionExporter
 
 # Nothing a student wrote may run in a person's browser. SanitizeOutputs cleans markdown and outputs once they
 # are final (above: also before the run, so that a grading cut off leaves no active content either), and again
 # wherever a notebook becomes HTML: the feedback, and formgrader's pages (its HTMLExporter), for notebooks
 # graded before it existed.
+c.GenerateFeedback.exporter_class = FeedbackExporter  # writes nothing through a link (rnngrade.submission)
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, SanitizeOutputs]
 c.HTMLExporter.preprocessors = [SanitizeOutputs]

@@ -14,11 +14,15 @@ import sys
 from pathlib import Path
 
 from .report import COMPLETE, write_report
+from .submission import shown
 
 
 def incomplete(root, assignment):
+    """The autograded folders of gradings that were cut off. A link is never among them: what it points to
+    is not the grader's to remove."""
     graded = root / "autograded"
-    return sorted(d for d in graded.glob(f"*/{assignment}") if d.is_dir() and not (d / COMPLETE).exists())
+    return sorted(d for d in graded.glob(f"*/{assignment}") if not d.parent.is_symlink() and not d.is_symlink()
+                  and d.is_dir() and not (d / COMPLETE).exists())
 
 
 def main(argv=None):
@@ -28,7 +32,7 @@ def main(argv=None):
         return 2
     assignment, root = args[0], Path.cwd()
     for folder in incomplete(root, assignment):
-        print(f"{folder.parent.name}: its last grading was interrupted; grading it again")
+        print(f"{shown(folder.parent.name)}: its last grading was interrupted; grading it again")
         shutil.rmtree(folder)
     status = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", *args], cwd=root).returncode
     for row in write_report(root, assignment):

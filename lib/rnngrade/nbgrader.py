@@ -4,7 +4,8 @@ Before the notebook runs (sanitize):
 - RestoreTestCells: every cell gets back the nbgrader metadata the instructor gave it and loses any other
   metadata (tags that change how a cell runs), and deleted test cells come back; then nbgrader's
   OverwriteCells restores the source and type of every test cell (DeduplicateIds has dropped duplicates).
-- FlagExtraFiles: files handed in beside the notebook are flagged (the kernel never sees them).
+- FlagExtraFiles: files handed in beside the notebook are flagged (nothing copies them; the kernel never
+  sees them).
 After it ran:
 - VerifyChecks: every test cell is decided by rnngrade.verify, from results checked outside the kernel.
 """
@@ -17,6 +18,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 
 from .flags import add_flag
+from .submission import entries, kind_problem
 from .verify import verify_cell
 
 # Cell metadata that nbgrader and the notebook format need; everything else is dropped before grading.
@@ -80,12 +82,28 @@ class RestoreTestCells(NbGraderPreprocessor):
 
 
 class FlagExtraFiles(NbGraderPreprocessor):
+    """Flag what was handed in beside the assignment's notebooks: plain files as extra, links, pipes, devices,
+    sockets and folders as unsafe. None of them is copied, opened or followed (rnngrade.submission)."""
+
+    listed = 20  # names per flag; the rest are counted
+
     def preprocess(self, nb, resources):
-        folder = Path(resources.get("metadata", {}).get("path", "."))
-        extra = sorted(p.name for p in folder.iterdir() if p.suffix != ".ipynb") if folder.is_dir() else []
+        folder = resources.get("metadata", {}).get("path", ".")
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            own = {f"{n.name}.ipynb" for n in gb.find_assignment(info["assignment"]).notebooks}
+        found = entries(folder, keep={name for name in own if kind_problem(Path(folder) / name) is None})
+        extra = [name for name, why in found if why is None]
+        unsafe = [f"{name} {why}" for name, why in found if why is not None]
         if extra:
-            add_flag(nb, "extra-files", f"handed in beside the notebook and ignored: {', '.join(extra)}")
+            add_flag(nb, "extra-files", f"handed in beside the notebook and ignored: {self._list(extra, ', ')}")
+        if unsafe:
+            add_flag(nb, "unsafe-files", f"not copied, opened or followed: {self._list(unsafe, '; ')}")
         return nb, resources
+
+    def _list(self, items, sep):
+        more = f"{sep}and {len(items) - self.listed} more" if len(items) > self.listed else ""
+        return sep.join(items[: self.listed]) + more
 
 
 class VerifyChecks(NbGraderPreprocessor):

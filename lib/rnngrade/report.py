@@ -10,22 +10,33 @@ It writes reports/ASSIGNMENT.csv and reports/ASSIGNMENT.md and prints the table.
 
 import argparse
 import csv
+import html
 import json
+import os
 from pathlib import Path
 
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
+
+from .submission import entries, folder_problem, name_problem, notebook_problem, shown
 
 # Left in a submission's autograded folder once it is fully graded (see rnngrade.autograde).
 COMPLETE = ".rnngrade-complete"
 
 
 def submission_problem(folder, assignment):
-    """Why nbgrader could not grade a submission folder, or None if nothing is wrong with its files."""
+    """Why nbgrader could not grade a submission folder, or None if nothing is wrong with its files.
+    Reads nothing a link points to, and no file that is not plain (rnngrade.submission)."""
     expected = folder / f"{assignment}.ipynb"
-    if not expected.exists():
-        found = sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    why = folder_problem(folder)
+    if why:
+        return f"{why}; the submission was not read"
+    if not os.path.lexists(expected):
+        found = [name for name, _ in entries(folder, keep=())][:20]
         return f"no {expected.name} (found: {', '.join(found) or 'nothing'})"
+    why = notebook_problem(expected)
+    if why:
+        return why
     try:
         json.loads(expected.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
@@ -46,13 +57,18 @@ def rows(root, assignment):
         max_score = gb.find_assignment(assignment).max_score
         for student in students:
             graded = root / "autograded" / student / assignment / f"{assignment}.ipynb"
-            flags = []
+            flags, limits = [], []
+            if name_problem(student):  # nbgrader left it out; the gradebook cannot hold its name
+                table.append({"student": shown(student), "score": None, "max_score": max_score, "review": "yes",
+                              "flags": [{"kind": "not-graded", "reason": name_problem(student)}]})
+                continue
             try:
                 score = gb.find_submission(assignment, student).score if graded.exists() else None
             except MissingEntry:
                 score = None
             if graded.exists():
-                flags = nbformat.read(graded, as_version=4).metadata.get("rnngrade", {}).get("flags", [])
+                meta = nbformat.read(graded, as_version=4).metadata.get("rnngrade", {})
+                flags, limits = meta.get("flags", []), meta.get("limits", [])
                 if not (graded.parent / COMPLETE).exists():
                     flags = flags + [{"kind": "interrupted", "reason": "its grading was cut off: run "
                                       f"`python -m rnngrade.autograde {assignment}` to grade it again"}]
@@ -60,7 +76,7 @@ def rows(root, assignment):
                 problem = submission_problem(root / "submitted" / student / assignment, assignment)
                 flags = [{"kind": "not-graded", "reason": problem or "nbgrader could not grade it: see its log"}]
             table.append({"student": student, "score": score, "max_score": max_score,
-                          "review": "yes" if flags else "", "flags": flags})
+                          "review": "yes" if flags else "", "flags": flags, "limits": limits})
     return table
 
 
@@ -71,17 +87,36 @@ def write_report(root, assignment):
     out.mkdir(exist_ok=True)
     with open(out / f"{assignment}.csv", "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", "score", "max_score", "review", "flags"])
+        writer.writerow(["student", "score", "max_score", "review", "flags", "limits"])
         for r in table:
             writer.writerow([r["student"], "" if r["score"] is None else r["score"], r["max_score"], r["review"],
-                             "; ".join(_flag_text(flag) for flag in r["flags"])])
-    lines = [f"# Grading report: {assignment}", "", "| student | score | review | flags |", "|---|---|---|---|"]
+                             "; ".join(_flag_text(flag) for flag in r["flags"]), "; ".join(r.get("limits", []))])
+    lines = [f"# Grading report: {assignment}", "", *_limits_summary(table),
+             "| student | score | review | flags | limits |", "|---|---|---|---|---|"]
     for r in table:
         score = "not graded" if r["score"] is None else f"{r['score']:g} / {r['max_score']:g}"
-        lines.append(f"| {r['student']} | {score} | {r['review']} | "
-                     f"{'<br>'.join(_flag_text(f) for f in r['flags'])} |")
+        lines.append(f"| {_md(r['student'])} | {score} | {r['review']} | "
+                     f"{'<br>'.join(_md(_flag_text(f)) for f in r['flags'])} | {'<br>'.join(r.get('limits', []))} |")
     (out / f"{assignment}.md").write_text("\n".join(lines) + "\n")
     return table
+
+
+def _md(text):
+    """Text from a submission (file names, a student id) shown as text in a Markdown table, never as markup."""
+    return html.escape(text).replace("|", "\\|").replace("`", "&#96;").replace("\n", " ")
+
+
+def _limits_summary(table):
+    """Which limits held the kernels (each submission's are in its last column); loud where they were weak."""
+    held = sorted({text for r in table for text in r.get("limits", [])})
+    if not held:
+        return []
+    lines = [f"Limits on memory and processes: {'; '.join(held)}.", ""]
+    if any(text.startswith("WEAK") for text in held):
+        lines = ["**Warning: kernels ran as root without cgroups: nothing limited their processes, so a fork bomb "
+                 "was not contained. Grade where cgroups can be made, or as root with `setpriv` (util-linux) "
+                 "installed, which starts each kernel as a user of its own.**", "", *lines]
+    return lines
 
 
 def _flag_text(flag):
