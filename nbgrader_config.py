@@ -10,6 +10,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor, CSSHTMLHeaderPrep
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
+    ClearHiddenTests,
     ClearOutput,
     DeduplicateIds,
     GetGrades,
@@ -73,6 +74,8 @@ c.Autograde.exporter_class = SubmissionExporter
 # are final (above: also before the run, so that a grading cut off leaves no active content either), and again
 # wherever a notebook becomes HTML: the feedback, and formgrader's pages (its HTMLExporter), for notebooks
 # graded before it existed.
-c.GenerateFeedback.exporter_class = FeedbackExporter  # writes nothing through a link (rnngrade.submission)
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, SanitizeOutputs]
+# Feedback: written through no link (rnngrade.submission), its math typeset with no network (MathJax inlined,
+# rnngrade.feedback), and the hidden tests' code removed: a student sees their results, not the tests.
+c.GenerateFeedback.exporter_class = FeedbackExporter
+c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, SanitizeOutputs, ClearHiddenTests]
 c.HTMLExporter.preprocessors = [SanitizeOutputs]

@@ -6,7 +6,7 @@ MathJax is the only asset the book's HTML would otherwise load from a CDN. This 
   ``mathjax`` with ``npm pack`` (at set-up time, never while building), checks its sha512 against the
   value pinned below and unpacks the parts the book uses into ``_vendor/mathjax/`` (git-ignored):
   the ``tex-chtml-full.js`` bundle, its web fonts, and the accessibility components that the
-  MathJax menu loads on demand.
+  MathJax menu loads on demand; and, for the feedback HTML of grading, ``tex-svg-full.js`` and ``ui/safe.js``.
 
 * As a Sphinx extension (``sphinx.local_extensions`` in ``_config.yml``), it adds ``_vendor/`` to the
   static files, so that the bundle lands in ``_build/html/_static/mathjax/``, and fails the build if
@@ -38,12 +38,16 @@ MATHJAX_DIR = VENDOR_DIR / "mathjax"
 STAMP = MATHJAX_DIR / ".version"
 ENTRY_POINT = "tex-chtml-full.js"  # TeX input, CommonHTML output, every TeX extension preloaded
 
+# Inlined into each feedback file by rnngrade.feedback: SVG output carries its glyphs, so one file typesets alone.
+FEEDBACK_FILES = ("tex-svg-full.js", "ui/safe.js")
+
 # What to keep from the package's es5/ folder, and its licence from the package root.
 KEEP = (
     ENTRY_POINT,
     "output/chtml/fonts/woff-v2/",  # the fonts tex-chtml-full.js asks for, relative to itself
     "a11y/",  # loaded when a reader turns on the accessibility explorer in the MathJax menu
     "sre/",  # the speech-rule engine the explorer needs
+    *FEEDBACK_FILES,
 )
 
 
@@ -69,7 +73,8 @@ def _check_integrity(data: bytes) -> None:
 
 def fetch(force: bool = False) -> None:
     """Unpack mathjax@MATHJAX_VERSION into MATHJAX_DIR, unless that version is already there."""
-    if not force and STAMP.is_file() and STAMP.read_text().strip() == MATHJAX_VERSION:
+    present = all((MATHJAX_DIR / name).is_file() for name in (ENTRY_POINT, *FEEDBACK_FILES))
+    if not force and present and STAMP.is_file() and STAMP.read_text().strip() == MATHJAX_VERSION:
         print(f"MathJax {MATHJAX_VERSION} already in {MATHJAX_DIR.relative_to(ROOT)}")
         return
     npm = shutil.which("npm")
