@@ -240,6 +240,23 @@ def test_indirect_reuse_of_rnnlib_gets_past_the_trap(way, tmp_path):
     assert result.stdout.count("cases correct") == len(GATES), result.stdout
 
 
+def test_the_report_says_which_limits_held_each_submission(graded):
+    """As root where cgroups can be made (as here), every kernel of the batch ran in them; the report says so."""
+    from rnngrade import cgroups
+
+    course, expected, _, report, _ = graded
+    version = cgroups.version(cgroups.root())
+    for student, (_, score, _) in expected.items():
+        limits = report[student]["limits"]
+        if score is None:
+            assert limits == "", student
+        elif os.geteuid() == 0 and version:
+            assert limits == f"cgroup v{version} (memory, processes)", (student, limits)
+        else:
+            assert limits.startswith("rlimits"), (student, limits)
+    assert "Limits on memory and processes: " in (course / "reports" / f"{A}.md").read_text()
+
+
 def test_the_gradebook_survives_and_keeps_the_instructors_points(graded):
     course, _, scores, _, _ = graded
     assert (course / "gradebook.db").read_bytes()[:16] == b"SQLite format 3\x00"

@@ -23,7 +23,8 @@ from traitlets import Bool, Integer
 from rnncheck.check import MIME
 
 from .flags import add_flag, cell_name
-from .sandbox import SandboxKernelManager, cgroup_report
+from .limits import DESCRIPTIONS, describe
+from .sandbox import SandboxKernelManager
 
 
 def is_test(cell):
@@ -79,6 +80,7 @@ class SandboxedExecute(Execute):
             with self.setup_kernel():
                 info_msg = self.wait_for_reply(self.kc.kernel_info())
                 nb.metadata["language_info"] = info_msg["content"]["language_info"]
+                self._record_limits(nb)
                 # After a restart, replay the definitions (not the tests) of the cells already run.
                 replay = [i for i in range(done) if nb.cells[i].cell_type == "code" and i not in dead
                           and not is_test(nb.cells[i])]
@@ -105,6 +107,17 @@ class SandboxedExecute(Execute):
         self.set_widgets_metadata()
         return nb, self.resources
 
+    def _record_limits(self, nb):
+        """Which limits held this kernel, for the report (each kernel of the notebook, if they differ)."""
+        if isinstance(self.km, SandboxKernelManager):
+            held = self.km.limits_held()
+            text = describe(held) if held else "unknown: the sandbox recorded nothing"
+        else:
+            text = DESCRIPTIONS["none"]
+        limits = nb.metadata.setdefault("rnngrade", {}).setdefault("limits", [])
+        if text not in limits:
+            limits.append(text)
+
     def _lost_kernel(self, nb, index, err):
         cell = nb.cells[index]
         if isinstance(err, DeadKernelError):
@@ -116,7 +129,7 @@ class SandboxedExecute(Execute):
         add_flag(nb, kind, reason, cell_name(cell, index))
 
     def _death_reason(self):
-        report = cgroup_report(self.km.box.name) if isinstance(self.km, SandboxKernelManager) else {}
+        report = self.km.death_report() if isinstance(self.km, SandboxKernelManager) else {}
         if report.get("oom"):
             return "it reached the memory limit"
         if report.get("fork_refused"):

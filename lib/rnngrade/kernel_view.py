@@ -49,7 +49,8 @@ def view_args(assignment, box, shown, packages):
             # rnnlib always, so that its import says why it fails; the others only where they would be seen
             blocked = box / "view" / name
             blocked.mkdir(parents=True, exist_ok=True)
-            (blocked / "__init__.py").write_text(BLOCKED.format(name=name))
+            blocked.chmod(0o755)  # bound over the package's folder: the kernel's user must enter it
+            _readable_file(blocked / "__init__.py", BLOCKED.format(name=name))
             args += ["--ro-bind", str(blocked), str(folder)]
     return args
 
@@ -57,8 +58,14 @@ def view_args(assignment, box, shown, packages):
 def _partial_rnnlib(assignment, box, folder, files):
     init = box / "view" / "rnnlib-init.py"
     init.parent.mkdir(parents=True, exist_ok=True)
-    init.write_text(VIEW_INIT.format(assignment=assignment))
+    _readable_file(init, VIEW_INIT.format(assignment=assignment))
     args = ["--tmpfs", str(folder), "--ro-bind", str(init), str(folder / "__init__.py")]
     for name, source in files.items():
         args += ["--ro-bind", str(folder / source), str(folder / name)]
     return args + ["--remount-ro", str(folder)]
+
+
+def _readable_file(path, text):
+    """A file the kernel can read, whatever its user and the grader's umask."""
+    path.write_text(text)
+    path.chmod(0o644)

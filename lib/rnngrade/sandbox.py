@@ -2,8 +2,8 @@
 
 `SandboxKernelManager` (set as nbgrader's kernel manager in nbgrader_config.py) starts each kernel through
 `python -m rnngrade.sandbox`, which, before it becomes the kernel:
-- puts itself in fresh cgroups (pids, memory) where it can, and sets rlimits (CPU time, open files, file
-  size, core dumps; processes and address space where there are no cgroups);
+- puts itself under the strongest limits it can (rnngrade.limits: cgroups v2 or v1, else rlimits for a user of
+  the kernel's own) and records which hold, for the report;
 - execs `timeout` (a wall-clock limit for the whole notebook) and `bwrap`, which gives the kernel
   no network, its own pid/ipc/uts namespaces, a read-only view of the system, Python and rnncheck, of rnnlib
   only what its assignment builds on (rnngrade.kernel_view), an empty /tmp, and one writable folder of its own
@@ -13,12 +13,11 @@ unshared, loopback TCP would not reach it.
 """
 
 import argparse
+import json
 import os
-import resource
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass, fields
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -26,25 +25,13 @@ from traitlets import Unicode
 
 import rnncheck
 
+from . import cgroups
 from .kernel_view import package_dirs, view_args
+from .limits import Limits, apply
 
-CGROUP_ROOT = Path("/sys/fs/cgroup")
+__all__ = ["Limits", "SandboxKernelManager", "main"]
 
-
-@dataclass
-class Limits:
-    wall_seconds: int = 600  # the whole notebook, kernel start included
-    cpu_seconds: int = 300
-    memory_bytes: int = 3 * 2**30
-    processes: int = 64  # threads count too
-    open_files: int = 256
-    file_bytes: int = 64 * 2**20
-
-    @classmethod
-    def from_env(cls):
-        """RNNGRADE_<FIELD> variables override the defaults (e.g. RNNGRADE_WALL_SECONDS=60)."""
-        return cls(**{f.name: int(os.environ[f"RNNGRADE_{f.name.upper()}"]) for f in fields(cls)
-                      if f"RNNGRADE_{f.name.upper()}" in os.environ})
+HELD = "limits.json"  # in the box, outside the kernel's view: what the launcher could put the kernel under
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -70,73 +57,77 @@ class SandboxKernelManager(AsyncKernelManager):
         return [sys.executable, "-I", "-m", "rnngrade.sandbox", "--box", str(self.box),
                 "--assignment", self.assignment, "--", *cmd]
 
+    def limits_held(self):
+        """What the launcher put the kernel under (rnngrade.limits.apply), or None before it ran."""
+        try:
+            return json.loads((self.box / HELD).read_text())
+        except (OSError, ValueError):
+            return None
+
+    def death_report(self):
+        """Memory-limit events and refused forks of the kernel, where its cgroups count them."""
+        held = self.limits_held() or {}
+        version = {"cgroup-v1": 1, "cgroup-v2": 2}.get(held.get("mode"))
+        return cgroups.report(version, held.get("cgroups", [])) if version else {}
+
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
-            remove_cgroups(self.box.name)
+            cgroups.remove((self.limits_held() or {}).get("cgroups", []))
             shutil.rmtree(self.box, ignore_errors=True)
 
 
-def cgroup_dirs(name):
-    return [CGROUP_ROOT / controller / name for controller in ("pids", "memory")]
-
-
-def join_cgroups(name, limits):
-    """Put this process (and so the kernel it becomes) into new pids and memory cgroups; False if we can't."""
-    try:
-        pids, memory = cgroup_dirs(name)
-        for d in (pids, memory):
-            d.mkdir()
-        (pids / "pids.max").write_text(str(limits.processes))
-        (memory / "memory.limit_in_bytes").write_text(str(limits.memory_bytes))
-        for d in (pids, memory):
-            (d / "cgroup.procs").write_text(str(os.getpid()))
-        return True
-    except OSError:
-        return False
-
-
-def remove_cgroups(name):
-    for d in cgroup_dirs(name):
-        try:
-            d.rmdir()
-        except OSError:
-            pass
-
-
-def cgroup_report(name):
-    """Why a kernel may have died: memory limit hits and refused forks, from its cgroups."""
-    pids, memory = cgroup_dirs(name)
-    report = {}
-    for key, path in (("oom", memory / "memory.failcnt"), ("fork_refused", pids / "pids.events")):
-        try:
-            text = path.read_text().split()
-            report[key] = int(text[-1])
-        except (OSError, ValueError, IndexError):
-            pass
-    return report
-
-
-def set_rlimits(limits, with_cgroups):
-    for name, value in (("RLIMIT_CPU", limits.cpu_seconds), ("RLIMIT_NOFILE", limits.open_files),
-                        ("RLIMIT_FSIZE", limits.file_bytes), ("RLIMIT_CORE", 0)):
-        resource.setrlimit(getattr(resource, name), (value, value))
-    if not with_cgroups:  # weaker: root ignores RLIMIT_NPROC, and address space is not memory
-        resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes, limits.processes))
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-
-
-def bwrap_args(box, readable, view=()):
-    """readable: folders shown read-only; view: bwrap arguments that follow them (what they must not show)."""
-    args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+def bwrap_args(box, readable, view=(), uid=None):
+    """readable: folders shown read-only; view: bwrap arguments that follow them (what they must not show);
+    uid: the user to start the kernel as (see kernel_command), if not the grader's."""
+    if uid is None:
+        args = ["bwrap", "--unshare-all"]
+    else:  # no user namespace, in which the kernel's uid would not exist; setpriv may change users, once
+        args = ["bwrap", "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+                "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    # /tmp as on any system: writable by whichever user the kernel is
+    args += ["--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--tmpfs", "/tmp"]
+    above = _Above(made=["/proc", "/dev", "/tmp"])
     for path in ("/usr", "/bin", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime", "/etc/fonts", *readable):
         if os.path.exists(path):
-            args += ["--ro-bind", path, path]
+            args += [*above(path), "--ro-bind", path, path]
     args += list(view)
     for path in (box / "sockets", box / "scratch"):
-        args += ["--bind", str(path), str(path)]
+        args += [*above(path), "--bind", str(path), str(path)]
     return args + ["--chdir", str(box / "scratch")]
+
+
+class _Above:
+    """bwrap operations that make the folders above a mount point, each once, open to every user: bwrap itself
+    would make them 0700 (a kernel started as another user could then reach nothing)."""
+
+    def __init__(self, made):
+        self.made, self.bound = set(map(Path, made)), []  # folders made so far; trees bound, which hold theirs
+
+    def __call__(self, path):
+        ops = []
+        for folder in reversed(Path(path).parents[:-1]):  # from the top, without "/"
+            if folder not in self.made and not any(folder.is_relative_to(b) for b in self.bound):
+                ops += ["--perms", "0755", "--dir", str(folder)]
+                self.made.add(folder)
+        self.bound.append(Path(path))
+        return ops
+
+
+def kernel_command(cmd, uid=None):
+    """The kernel's command line, started as `uid` (and its own gid, no other groups, no capabilities) if given."""
+    if uid is None:
+        return list(cmd)
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--no-new-privs",
+            "--", *cmd]
+
+
+def give_to(box, uid):
+    """The kernel's folders (its sockets and connection file, its scratch copy), made its user's."""
+    for folder in (box / "sockets", box / "scratch"):
+        for path in [folder, *folder.rglob("*")]:
+            os.chown(path, uid, uid, follow_symlinks=False)
 
 
 def readable_paths():
@@ -164,11 +155,15 @@ def main(argv=None):
     args = parser.parse_args(argv)
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     limits = Limits.from_env()
-    with_cgroups = join_cgroups(args.box.name, limits)
-    set_rlimits(limits, with_cgroups)
+    held = apply(args.box.name, limits)
+    (args.box / HELD).write_text(json.dumps(held))
+    uid = held["uid"] if held["mode"] == "user" else None
+    if uid is not None:
+        give_to(args.box, uid)
     readable = readable_paths()
     view = view_args(args.assignment, args.box, readable, package_dirs())
-    full = ["timeout", "--signal=KILL", str(limits.wall_seconds), *bwrap_args(args.box, readable, view), "--", *cmd]
+    full = ["timeout", "--signal=KILL", str(limits.wall_seconds), *bwrap_args(args.box, readable, view, uid), "--",
+            *kernel_command(cmd, uid)]
     # The kernel's own stdout carries only its start-up banner (cell output goes over its sockets).
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     os.execvpe(full[0], full, kernel_env())
