@@ -7,6 +7,7 @@ A submission that breaks forget_gate therefore scores 13, if nothing else is los
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -308,18 +309,74 @@ def _wait_for_kernel(boxes, process, seen=()):
     return started[0]
 
 
-def _end_sandboxes_in(boxes):
-    """End the sandboxes under `boxes` that a killed grader left behind (a kernel runs in its own session), each
-    by the pid of its `timeout`: bwrap --die-with-parent then ends the kernel."""
-    import signal
-
+def _sandbox_processes(box):
+    """The pids of the processes whose command line names the box folder (launcher, timeout, bwrap, kernel)."""
+    found = []
     for proc in Path("/proc").glob("[0-9]*"):
         try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            if str(box).encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
         except OSError:
             continue
-        if argv[:1] == [b"timeout"] and any(str(boxes).encode() in a for a in argv):
-            os.kill(int(proc.name), signal.SIGKILL)
+    return found
+
+
+def _in_cgroups(held):
+    """The pids in the kernel's cgroups (which a grader that could clean up has removed)."""
+    pids = []
+    for cgroup in held.get("cgroups", []):
+        try:
+            pids += [int(pid) for pid in (Path(cgroup) / "cgroup.procs").read_text().split()]
+        except FileNotFoundError:
+            pass
+    return pids
+
+
+def _describe(pids):
+    def what(pid):
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()[:200] or "(no command line)"
+        except OSError:
+            return "(gone)"
+    return {pid: what(pid) for pid in sorted(set(pids))}
+
+
+@pytest.mark.parametrize("sig, env", [(signal.SIGTERM, {}), (signal.SIGKILL, {}), (signal.SIGINT, {}),
+                                      (signal.SIGKILL, {"RNNGRADE_CGROUPS": "0"})],
+                         ids=["SIGTERM", "SIGKILL", "SIGINT", "SIGKILL-without-cgroups"])
+def test_no_kernel_outlives_a_stopped_batch(tmp_path, sig, env):
+    """Stop nbgrader autograde while a kernel runs a cell: within seconds nothing of its sandbox is left (also
+    without cgroups, where the kernel runs as a user of its own)."""
+    import shutil
+    import tempfile
+    import time
+
+    from rnngrade import cgroups
+
+    course = new_course(tmp_path, A)
+    nb = completed(course, A)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(WAIT_FOR_THE_TEST))
+    submit(course, A, "waits", nb)
+    boxes = Path(tempfile.mkdtemp(prefix="rg"))  # the sandboxes' folders; short, for their socket paths
+    batch = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", A], cwd=course,
+                             env={**os.environ, "TMPDIR": str(boxes), **env}, start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    held = {}
+    try:
+        box = _wait_for_kernel(boxes, batch).parent
+        held = json.loads((box / "limits.json").read_text())
+        assert len(_sandbox_processes(box)) >= 3  # timeout, bwrap, the kernel
+        os.kill(batch.pid, sig)  # nbgrader alone: its kernels are in sessions of their own
+        batch.wait(timeout=60)
+        deadline = time.monotonic() + 10
+        while (left := _sandbox_processes(box) + _in_cgroups(held)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not left, f"still running after {sig.name}: {_describe(left)}"
+    finally:
+        if batch.poll() is None:
+            os.killpg(batch.pid, signal.SIGKILL)
+        cgroups.remove(held.get("cgroups", []))  # what the killed grader could not remove
+        shutil.rmtree(boxes, ignore_errors=True)
 
 
 def test_an_interrupted_batch_resumes(tmp_path):
@@ -362,7 +419,6 @@ def test_an_interrupted_batch_resumes(tmp_path):
         for process in runs:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
-        _end_sandboxes_in(boxes)
         shutil.rmtree(boxes, ignore_errors=True)
     assert "b: its last grading was interrupted" in stdout
     full = sum(max_scores(A).values())

@@ -4,6 +4,7 @@
 `python -m rnngrade.sandbox`, which, before it becomes the kernel:
 - puts itself under the strongest limits it can (rnngrade.limits: cgroups v2 or v1, else rlimits for a user of
   the kernel's own) and records which hold, for the report;
+- arranges to be killed when the grader ends, however it ends, and with it everything it starts;
 - execs `timeout` (a wall-clock limit for the whole notebook) and `bwrap`, which gives the kernel
   no network, its own pid/ipc/uts namespaces, a read-only view of the system, Python and rnncheck, of rnnlib
   only what its assignment builds on (rnngrade.kernel_view), an empty /tmp, and one writable folder of its own
@@ -13,9 +14,11 @@ unshared, loopback TCP would not reach it.
 """
 
 import argparse
+import ctypes
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -54,8 +57,9 @@ class SandboxKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         # -I: the launcher runs outside the sandbox, in the submission's folder; never import from there.
+        # --grader: this process, which starts the kernel from its main thread and lives as long as the batch.
         return [sys.executable, "-I", "-m", "rnngrade.sandbox", "--box", str(self.box),
-                "--assignment", self.assignment, "--", *cmd]
+                "--assignment", self.assignment, "--grader", str(os.getpid()), "--", *cmd]
 
     def limits_held(self):
         """What the launcher put the kernel under (rnngrade.limits.apply), or None before it ran."""
@@ -136,6 +140,20 @@ def readable_paths():
     return [sys.base_prefix, sys.prefix, str(Path(rnncheck.__file__).parent)]
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def die_with(grader):
+    """Be killed when the grader ends, however it ends (SIGKILL included): the launcher becomes `timeout`, which
+    keeps this across exec; bwrap --die-with-parent then ends with `timeout`, and the kernel with bwrap.
+    Without it, a killed grader would leave its kernel running: jupyter_client starts each in its own session."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+    if os.getppid() != grader:  # it ended before the line above
+        os._exit(1)
+
+
 def kernel_env():
     """A clean environment: nothing of the grader's leaks in but the machine's own OpenBLAS settings."""
     env = {"HOME": "/tmp", "PATH": f"{sys.prefix}/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
@@ -151,9 +169,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description="Start a kernel inside the grading sandbox.")
     parser.add_argument("--box", required=True, type=Path)
     parser.add_argument("--assignment", default="", help="decides what of rnnlib the kernel sees")
+    parser.add_argument("--grader", type=int, help="the grader's pid: the sandbox ends when it does")
     parser.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
+    if args.grader is not None:
+        die_with(args.grader)
     limits = Limits.from_env()
     held = apply(args.box.name, limits)
     (args.box / HELD).write_text(json.dumps(held))
