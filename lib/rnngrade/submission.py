@@ -12,7 +12,8 @@ after the submissions are listed and before any is touched):
 - a notebook is read only if it is a plain file with one name, at most MAX_NOTEBOOK_BYTES long; otherwise
   the submission is treated as missing it;
 - every other entry is added to nbgrader's ignore list, so nothing else is ever copied or opened (the kernel
-  never sees extra files anyway), except a small plain `timestamp.txt`, the only one nbgrader reads;
+  never sees extra files anyway), except nbgrader's own small plain `timestamp.txt` and
+  `submission_secret.txt` (written by `nbgrader submit`; release_feedback names feedback after the secret);
 - FlagExtraFiles (rnngrade.nbgrader) and the report say, for the instructor, what each entry was.
 """
 
@@ -28,6 +29,7 @@ from nbgrader.converters.base import BaseConverter
 MAX_NOTEBOOK_BYTES = 64 * 2**20  # far above any real notebook; nbformat holds it in memory several times
 MAX_TIMESTAMP_BYTES = 256
 TIMESTAMP = "timestamp.txt"
+NBGRADER_FILES = (TIMESTAMP, "submission_secret.txt")  # what `nbgrader submit` writes beside the notebooks
 _PATTERN = re.compile(r"[*?[]")  # nbgrader globs paths that hold a student id
 
 
@@ -104,17 +106,22 @@ def destination_problem(dest, notebooks, extension):
     return None
 
 
-def timestamp_readable(folder):
-    return kind_problem(os.path.join(folder, TIMESTAMP), MAX_TIMESTAMP_BYTES) is None
+def timestamp_readable(folder, name=TIMESTAMP):
+    return kind_problem(os.path.join(folder, name), MAX_TIMESTAMP_BYTES) is None
+
+
+def nbgrader_file(folder, name):
+    """Whether `name` is one of nbgrader's own files, small and plain, which nbgrader may read and copy."""
+    return name in NBGRADER_FILES and timestamp_readable(folder, name)
 
 
 def entries(folder, keep):
     """(name, problem) for each entry of `folder` but those in `keep`; problem is None for a plain file."""
     found = []
     for name in sorted(os.listdir(folder)):
-        if name in keep or (name == TIMESTAMP and timestamp_readable(folder)):
+        if name in keep or nbgrader_file(folder, name):
             continue
-        limit = MAX_TIMESTAMP_BYTES if name == TIMESTAMP else None
+        limit = MAX_TIMESTAMP_BYTES if name in NBGRADER_FILES else None
         found.append((shown(name), kind_problem(os.path.join(folder, name), limit)))
     return found
 
@@ -137,7 +144,7 @@ def vet(converter, extension):
         converter.assignments[folder] = kept
         own = {Path(nb).name for nb in kept}
         ignore += [glob.escape(os.path.join(folder, name)) for name in os.listdir(folder)
-                   if name not in own and not (name == TIMESTAMP and timestamp_readable(folder))]
+                   if name not in own and not nbgrader_file(folder, name)]
     coursedir.ignore = ignore
     _guard_timestamps(coursedir)
 
