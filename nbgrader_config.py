@@ -16,21 +16,23 @@ from nbgrader.preprocessors import (
     GetGrades,
     IgnorePattern,
     LimitOutput,
-    OverwriteCells,
     OverwriteKernelspec,
     SaveAutoGrades,
 )
 
+from rnngrade.collect import LmsCollector
+from rnngrade.exchange import COURSE_ID, ReleaseFeedback, exchange_root
 from rnngrade.execute import SandboxedExecute
 from rnngrade.feedback import FeedbackExporter
+from rnngrade.gradebook import AutogradeExporter
 from rnngrade.nbgrader import FlagExtraFiles, RestoreTestCells, VerifyChecks
+from rnngrade.overwrite import QuietOverwriteCells
 from rnngrade.report import post_convert_hook
 from rnngrade.sanitize import SanitizeOutputs
-from rnngrade.submission import SubmissionExporter
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
-c.CourseDirectory.course_id = "rnn-gate-by-gate"
+c.CourseDirectory.course_id = COURSE_ID
 c.CourseDirectory.source_directory = "solutions"
 c.CourseDirectory.release_directory = "exercises"
 
@@ -42,13 +44,14 @@ c.Autograde.sanitize_preprocessors = [
     DeduplicateIds,
     OverwriteKernelspec,
     RestoreTestCells,
-    OverwriteCells,
+    QuietOverwriteCells,
     FlagExtraFiles,
     SanitizeOutputs,
     CheckCellMetadata,
 ]
 # RestoreTestCells puts back the metadata of every cell and the test cells a student deleted (nbgrader's own
-# add_missing_cells fails on this course's layout); OverwriteCells then restores their source and type.
+# add_missing_cells fails on this course's layout); OverwriteCells then restores their source and type (quietly
+# for a test cell left as released, whose hidden tests always "change its checksum").
 
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute,
@@ -67,8 +70,10 @@ c.SandboxedExecute.timeout = 60  # seconds per cell
 c.SandboxedExecute.notebook_timeout = 300  # seconds per notebook
 c.Autograde.post_convert_hook = post_convert_hook
 # A submission's files are untrusted: nbgrader builds its exporter after listing the submissions and before
-# reading one, and this one leaves out links, pipes, devices and unusable names, and copies nothing else.
-c.Autograde.exporter_class = SubmissionExporter
+# reading one, and this one leaves out links, pipes, devices and unusable names, and copies nothing else
+# (rnngrade.submission). First it adds an assignment the gradebook lacks from solutions/ (rnngrade.gradebook):
+# exercises/ is committed generated, so grading needs no `nbgrader generate_assignment` of its own.
+c.Autograde.exporter_class = AutogradeExporter
 
 # Nothing a student wrote may run in a person's browser. SanitizeOutputs cleans markdown and outputs once they
 # are final (above: also before the run, so that a grading cut off leaves no active content either), and again
@@ -79,3 +84,11 @@ c.Autograde.exporter_class = SubmissionExporter
 c.GenerateFeedback.exporter_class = FeedbackExporter
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, SanitizeOutputs, ClearHiddenTests]
 c.HTMLExporter.preprocessors = [SanitizeOutputs]
+
+# The exchange (JupyterHub): $RNNGRADE_EXCHANGE, else nbgrader's /srv/nbgrader/exchange; students read the same
+# (student/nbgrader_config.py). release_feedback skips, with a warning, students who handed in another way.
+c.Exchange.root = exchange_root()
+c.ExchangeFactory.release_feedback = ReleaseFeedback
+
+# LMS downloads (`nbgrader zip_collect`): Canvas and Moodle file names, resubmissions mapped to the notebook.
+c.ZipCollectApp.collector_plugin = LmsCollector

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .gradebook import NotInGradebook
 from .report import COMPLETE, write_report
 from .submission import shown
 
@@ -35,7 +36,12 @@ def main(argv=None):
         print(f"{shown(folder.parent.name)}: its last grading was interrupted; grading it again")
         shutil.rmtree(folder)
     status = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", *args], cwd=root).returncode
-    for row in write_report(root, assignment):
+    try:
+        table = write_report(root, assignment)
+    except NotInGradebook as err:  # nbgrader said why above
+        print(err, file=sys.stderr)
+        return status or 1
+    for row in table:
         score = "not graded" if row["score"] is None else f"{row['score']:g}/{row['max_score']:g}"
         print(f"{row['student']:24} {score:>12}  {'; '.join(f['kind'] for f in row['flags'])}")
     print(f"report: {root / 'reports' / assignment}.md")

@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
+from .gradebook import NotInGradebook, not_in_gradebook
 from .submission import entries, folder_problem, name_problem, notebook_problem, shown
 
 # Left in a submission's autograded folder once it is fully graded (see rnngrade.autograde).
@@ -54,7 +55,10 @@ def rows(root, assignment):
                       if (p / assignment).is_dir()) if (root / "submitted").is_dir() else []
     table = []
     with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
-        max_score = gb.find_assignment(assignment).max_score
+        try:
+            max_score = gb.find_assignment(assignment).max_score
+        except MissingEntry:
+            raise not_in_gradebook(assignment) from None
         for student in students:
             graded = root / "autograded" / student / assignment / f"{assignment}.ipynb"
             flags, limits = [], []
@@ -143,7 +147,11 @@ def main():
     parser.add_argument("assignment")
     parser.add_argument("--root", default=".", help="the course's root folder (default: here)")
     args = parser.parse_args()
-    for r in write_report(args.root, args.assignment):
+    try:
+        table = write_report(args.root, args.assignment)
+    except NotInGradebook as err:
+        raise SystemExit(str(err)) from None
+    for r in table:
         score = "not graded" if r["score"] is None else f"{r['score']:g}/{r['max_score']:g}"
         print(f"{r['student']:20} {score:>12}  {'; '.join(_flag_text(f) for f in r['flags'])}")
 
