@@ -9,6 +9,7 @@ bound over it.
 """
 
 import importlib.util
+import re
 from pathlib import Path
 
 HIDDEN = ("rnnlib", "rnnbook", "rnngrade")  # the course's packages but rnncheck
@@ -24,6 +25,30 @@ RNNLIB = {"ex06_char_lm": {"charlm.py": "charmodel.py", **{name: name for name i
 
 BLOCKED = 'raise ImportError("{name} is the course\'s own code: it cannot be imported while an exercise is graded")\n'
 VIEW_INIT = '"""rnnlib as the graded kernel of {assignment} sees it: only what the exercise builds on."""\n'
+
+
+# rnncheck.given.exNN holds correct answers of exercise NN, for the exercises after it: the kernel of exercise NN
+# or of an earlier one sees, in their place, a module whose import fails.
+GIVEN_BLOCKED = ('raise ImportError("rnncheck.given.{name} holds the answers of exercise {number}: it cannot be '
+                 'imported while exercise {number} or an earlier one is graded")\n')
+
+
+def given_args(assignment, box, given_dir):
+    """bwrap arguments that hide the modules of rnncheck.given (in `given_dir`) the assignment must not use:
+    those of its own exercise and of later ones (all of them when the assignment is not an exercise's)."""
+    if not given_dir.is_dir():
+        return []
+    number = re.match(r"ex(\d+)_", assignment)
+    args = []
+    for module in sorted(given_dir.glob("ex*.py")):
+        if number is None or int(module.stem[2:]) >= int(number[1]):
+            blocked = box / "view" / "given" / module.name
+            blocked.parent.mkdir(parents=True, exist_ok=True)
+            _readable_file(blocked, GIVEN_BLOCKED.format(name=module.stem, number=int(module.stem[2:])))
+            args += ["--ro-bind", str(blocked), str(module)]
+    if args and (given_dir / "__pycache__").is_dir():
+        args += ["--tmpfs", str(given_dir / "__pycache__")]  # compiled copies of the hidden modules
+    return args
 
 
 def package_dirs(names=HIDDEN):
@@ -52,6 +77,11 @@ def view_args(assignment, box, shown, packages):
             blocked.chmod(0o755)  # bound over the package's folder: the kernel's user must enter it
             _readable_file(blocked / "__init__.py", BLOCKED.format(name=name))
             args += ["--ro-bind", str(blocked), str(folder)]
+    rnncheck = importlib.util.find_spec("rnncheck")
+    if rnncheck is not None and rnncheck.submodule_search_locations:
+        given = Path(next(iter(rnncheck.submodule_search_locations))) / "given"
+        if any(given.is_relative_to(s) for s in map(Path, shown)):  # only what the kernel would see
+            args += given_args(assignment, box, given)
     return args
 
 
