@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # nbgrader and jupyter-book call other entry points of the environment: keep its bin/ first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: book test test-fast portability env mathjax lint check-outputs pytest bench clean system-deps
+.PHONY: book book-instructor test test-fast portability env mathjax lint check-outputs pytest bench clean system-deps
 
 env: $(VENV)/.installed
 
@@ -23,18 +23,34 @@ $(MATHJAX): tools/offline_mathjax.py | env
 	touch $@
 
 # The execution cache keys on a notebook's code cells, not on what the notebook imports or reads:
-# forget it whenever a file under lib/ (code or shipped data) is newer than the last build.
+# forget it whenever a file under lib/ (code or shipped data) is newer than the last build. The solutions
+# decide what the student edition hides (rnnbook.exercises).
 EXEC_INPUTS := $(shell find lib -type f -not -path '*/__pycache__/*' -not -path '*.egg-info/*' \
-                 2>/dev/null) pyproject.toml
+                 2>/dev/null) pyproject.toml $(wildcard solutions/*/*.ipynb)
 _build/.exec-inputs: $(EXEC_INPUTS)
 	rm -rf _build/.jupyter_cache
 	mkdir -p _build && touch $@
 
 # --all re-reads every page (executed notebooks come from the cache), so that every warning of the whole
 # book is reported on every build, not only those of the pages that changed.
+# The student edition, the one to publish: no function a student writes in an exercise shows its body.
 book: env mathjax _build/.exec-inputs
-	$(BIN)/jupyter-book build --all . -W -n --keep-going
+	RNNBOOK_EDITION=student $(BIN)/jupyter-book build --all . -W -n --keep-going
 	$(BIN)/python tools/check_offline_html.py _build/html
+
+# The instructor edition, every function in full, in _build/instructor/html. The edition changes what cells
+# print, so it has its own execution cache (_build/instructor/_build/.jupyter_cache): neither edition's pages
+# may come from the other's cache.
+INSTRUCTOR := _build/instructor
+$(INSTRUCTOR)/.exec-inputs: $(EXEC_INPUTS)
+	rm -rf $(INSTRUCTOR)/_build/.jupyter_cache
+	mkdir -p $(INSTRUCTOR) && touch $@
+
+book-instructor: env mathjax $(INSTRUCTOR)/.exec-inputs
+	RNNBOOK_EDITION=instructor $(BIN)/jupyter-book build --all . --path-output $(INSTRUCTOR) -W -n --keep-going
+	rm -rf $(INSTRUCTOR)/html
+	mv $(INSTRUCTOR)/_build/html $(INSTRUCTOR)/html
+	$(BIN)/python tools/check_offline_html.py $(INSTRUCTOR)/html
 
 lint: env
 	$(BIN)/ruff check lib tests benchmarks tools

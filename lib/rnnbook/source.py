@@ -2,10 +2,47 @@
 
 Chapters display `rnnlib` code through :func:`show_source` instead of copying it, so that what the book
 shows is always what the library runs.
+
+The book has two editions. In the student edition (the default, the one published) a function that students
+write in an exercise is shown as its signature and docstring, with a link to that exercise; the instructor
+edition (``RNNBOOK_EDITION=instructor``, set by ``make book-instructor``) shows every function in full.
 """
 
+import ast
+import html
 import inspect
+import os
 import textwrap
+
+from rnnbook.exercises import exercise_of
+
+EDITION_VARIABLE = "RNNBOOK_EDITION"
+EDITIONS = ("student", "instructor")
+
+
+def edition():
+    """"student" or "instructor", from the environment; anything unset means the published, student one."""
+    value = os.environ.get(EDITION_VARIABLE, "") or "student"
+    if value not in EDITIONS:
+        raise ValueError(f"{EDITION_VARIABLE} must be one of {EDITIONS}, got {value!r}")
+    return value
+
+
+def _hidden(obj):
+    """The exercise whose answer `obj` is, when this edition must not show its body; else None."""
+    return exercise_of(obj) if edition() == "student" else None
+
+
+def _signature_only(src, exercise):
+    """`src` (a dedented function) cut after its docstring, with a line that says whose body it is."""
+    node = ast.parse(src).body[0]
+    first = node.body[0]
+    has_doc = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) \
+        and isinstance(first.value.value, str)
+    lines = src.splitlines()
+    kept = lines[:first.end_lineno] if has_doc else lines[:first.lineno - 1]
+    indent = " " * first.col_offset
+    return "\n".join(kept + [f"{indent}# The body is yours to write in exercise {exercise.assignment}."])
 
 
 def get_source(*objs):
@@ -21,8 +58,31 @@ def get_source(*objs):
             src = inspect.getsource(obj)
         except (TypeError, OSError) as err:
             raise ValueError(f"cannot find the source of {obj!r}: {err}") from err
-        parts.append(textwrap.dedent(src).rstrip("\n"))
+        src = textwrap.dedent(src).rstrip("\n")
+        exercise = _hidden(obj)
+        parts.append(_signature_only(src, exercise) if exercise else src)
     return "\n\n\n".join(parts) + "\n"
+
+
+def exercise_notes(*objs):
+    """One sentence per exercise whose answers `objs` hold, in this edition: [(text, page, title)]."""
+    notes, seen = [], {}
+    for obj in objs:
+        if exercise := _hidden(obj):
+            seen.setdefault(exercise.assignment, (exercise.title, []))[1].append(exercise.name)
+    for assignment, (title, names) in seen.items():
+        listed = ", ".join(f"`{n}`" for n in dict.fromkeys(names))
+        notes.append((f"The body of {listed} is yours to write in", f"../exercises/{assignment}/{assignment}.html",
+                      title))
+    return notes
+
+
+def _notes_html(notes):
+    def code(text):  # `name` -> <code>name</code>
+        parts = html.escape(text).split("`")
+        return "".join(f"<code>{p}</code>" if k % 2 else p for k, p in enumerate(parts))
+    return "".join(f'<p class="exercise-note">{code(text)} <a href="{html.escape(page)}">{html.escape(title)}</a>.</p>'
+                   for text, page, title in notes)
 
 
 def show_source(*objs):
@@ -38,14 +98,18 @@ def show_source(*objs):
         show_source(forget_gate, input_gate)
     """
     src = get_source(*objs)
+    notes = exercise_notes(*objs)
     try:
         from IPython import get_ipython
-        from IPython.display import Code, display
+        from IPython.display import HTML, Code, display
     except ImportError:  # pragma: no cover - IPython is installed with the course
+        get_ipython = None
+    if get_ipython is None or get_ipython() is None:
         print(src, end="")
-        return None
-    if get_ipython() is None:
-        print(src, end="")
+        for text, _, title in notes:
+            print(f"# {text} {title}.")
     else:
         display(Code(src, language="python"))
+        if notes:
+            display(HTML(_notes_html(notes)))
     return None
