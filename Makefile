@@ -65,8 +65,9 @@ pytest: env system-deps
 system-deps:
 	tools/system_deps.sh
 
-# The book is built (strictly) before the tests, which check the built pages.
-test: lint check-outputs book pytest
+# Both editions are built (strictly) before the tests, which check the built pages: that the student edition
+# shows no answer, and that the instructor edition, built from the same sources, does.
+test: lint check-outputs book book-instructor pytest
 
 # The quick loop: no book build, no grading of whole classes.
 test-fast: lint check-outputs system-deps
