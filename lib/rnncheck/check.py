@@ -5,7 +5,9 @@ In a notebook it does two things for every case:
   its own reference outside the student's kernel: a test cell earns points only if those outputs are
   right, whatever else the notebook does;
 - for the visible cases, whose expected values ship in expected.json, it compares right away and raises
-  an AssertionError that says what is probably wrong, so that students can check their work.
+  a CheckFailed (an AssertionError) that says what is probably wrong, so that students can check their work.
+  When a function that calls another exercise function fails, the callee is checked first: a wrong step
+  makes its loop wrong too, and the step is the place to start.
 """
 
 import base64
@@ -21,6 +23,7 @@ import numpy as np
 
 from .cases import CASES, WrongResult
 from .compare import diagnose
+from .report import RESULTS, CheckFailed, record
 
 MIME = "application/vnd.rnn-course.check+json"
 EXPECTED = files("rnncheck") / "expected.json"  # package data: it ships in the wheel
@@ -49,8 +52,44 @@ def check(name, *functions, seed, sizes):
     summary = (f"{name}: {len(sizes) - len(failures)} of {len(sizes)} cases correct" if verified == len(sizes)
                else f"{name}: ran {len(sizes)} cases; they are compared when the notebook is graded")
     _publish({"check": name, "seed": seed, "outputs": [encode(o) for o in results]}, summary)
+    if verified == len(sizes):
+        record(case.needs[0], not failures, seed, sizes)
     if failures:
-        raise AssertionError("\n".join(failures))
+        wrong_callee = _wrong_callee(name, functions[0])
+        if wrong_callee:
+            failures = [f"{name} calls your {wrong_callee}, which is wrong (its own check fails): fix "
+                        f"{wrong_callee} first, then run this check again. (When graded, {name} is judged with "
+                        f"a correct {wrong_callee}, so each costs only its own points.)"]
+        raise CheckFailed("\n".join(failures))
+
+
+# A function that calls another exercise function: a failure is first blamed on a wrong callee.
+CALLEES = {"rnn_forward": ("rnn_step_forward",), "softmax_output": ("softmax",),
+           "rnn_backward": ("rnn_step_backward",), "lstm_backward": ("lstm_step_backward",),
+           "lstm_step_forward": ("forget_gate", "input_gate", "candidate_cell", "cell_update", "output_gate",
+                                 "hidden_state"),
+           "stacked_lstm_backward": ("lstm_backward", "lstm_step_backward")}
+
+
+def _wrong_callee(name, function):
+    """The first callee of `function` (as bound in its notebook's globals now) that fails the visible check it
+    last ran in this kernel, or None."""
+    namespace = getattr(function, "__globals__", {})
+    for callee in CALLEES.get(name, ()):
+        if callee not in RESULTS or not callable(namespace.get(callee)):
+            continue
+        needs = [namespace.get(n) for n in CASES[callee].needs]
+        if not all(callable(fn) for fn in needs):
+            continue
+        _, seed, sizes = RESULTS[callee]
+        fns = types.SimpleNamespace(**dict(zip(CASES[callee].needs, needs, strict=True)))
+        with _without_rnnlib():
+            for k, size in enumerate(sizes):
+                expected = _expected().get(case_key(callee, seed, k))
+                outputs = run_case(CASES[callee].make, fns, seed, k, size)
+                if expected is not None and diagnose(callee, outputs, decode(expected["outputs"])):
+                    return callee
+    return None
 
 
 def run_case(make, fns, seed, k, size):

@@ -5,9 +5,12 @@ and by the grader against outputs it computes itself. `mistakes` are the outputs
 mistakes would give on the same inputs, each with a hint; a student's output that matches one gets its hint.
 """
 
+import re
+
 import numpy as np
 
 from .cases import CASES
+from .flow import in_flow_order
 
 RTOL, ATOL = 1e-5, 1e-7
 
@@ -33,11 +36,13 @@ def diagnose(name, outputs, expected, mistakes=()):
     if case is not None and case.judge is not None:
         return _judged(name, case, outputs, expected, mistakes)
     problems, wrong = [], []
+    if (keys := _wrong_keys(name, outputs, expected)) is not None:
+        problems.append(keys)
     for key, want in expected.items():
         got = outputs.get(key)
         if got is None:
-            problems.append(f"{key} is missing from what {name} returned")
-        elif got.shape != want.shape:
+            continue  # said once, above, for all the keys
+        if got.shape != want.shape:
             problems.append(f"{key} has shape {got.shape}, expected {want.shape}")
         elif not np.all(np.isfinite(got)):
             problems.append(f"{key} contains NaN or inf")
@@ -48,15 +53,63 @@ def diagnose(name, outputs, expected, mistakes=()):
     for hint, mistake in mistakes:
         if _matches(outputs, mistake):
             return f"{name}: {hint}"
-    for key in wrong:
-        diff = np.abs(outputs[key] - expected[key])
-        idx = np.unravel_index(np.argmax(diff), diff.shape)
-        problems.append(f"{key} differs from the expected values (largest difference {diff[idx]:.3g} at index "
-                        f"{tuple(int(i) for i in idx)})")
-    right = [k for k in expected if k not in wrong and k in outputs and outputs[k].shape == expected[k].shape]
-    if right and len(expected) > 1:
-        problems.append(f"correct: {', '.join(right)}")
-    return f"{name}: " + "; ".join(problems)
+    right = [k for k, _ in in_flow_order(name, expected)
+             if k not in wrong and k in outputs and outputs[k].shape == expected[k].shape]
+    correct = [f"correct: {', '.join(right)}"] if right and len(expected) > 1 else []
+    flow = in_flow_order(name, wrong)
+    if len(flow) > 1 and all(equation for _, equation in flow):
+        # a table: each differing array on a line of its own, with the equation it comes from
+        lines = problems + [f"{key}, from {equation}: {_largest(outputs[key], expected[key])}"
+                            for key, equation in flow] + correct
+        return (f"{name}: these differ, in the order the backward pass computes them (look at the first one "
+                "first):\n  " + "\n  ".join(lines))
+    problems += [f"{key} differs from the expected values ({_largest(outputs[key], expected[key])})"
+                 + (f"; it comes from {equation}" if equation else "") for key, equation in flow]
+    return f"{name}: " + "; ".join(problems + correct)
+
+
+def _largest(got, want):
+    diff = np.abs(got - want)
+    idx = np.unravel_index(np.argmax(diff), diff.shape)
+    return f"largest difference {diff[idx]:.3g} at index {tuple(int(i) for i in idx)}"
+
+
+# An output key names an array the function returned, or an entry of a dict it returned, with a prefix:
+# grads["W_f"] is "dW_f", layer_grads[0]["W_f"] is "layer0_dW_f", clipped["U"] is "clipped_U".
+_PREFIX = re.compile(r"^((?:layer\d+_)?(?:clipped_|input_|d)?)(.*)$")
+
+
+def _wrong_keys(name, outputs, expected):
+    """When a returned dict lacks keys, which keys it had and which it should have, in the dict's own terms."""
+    missing = [k for k, _ in in_flow_order(name, expected) if k not in outputs]
+    if not missing:
+        return None
+    extra = [k for k in outputs if k not in expected]
+    groups = {}
+    for key in missing:
+        prefix, entry = _PREFIX.match(key).groups()
+        groups.setdefault(prefix, ([], []))[0].append(entry)
+    for key in extra:
+        prefix, entry = _PREFIX.match(key).groups()
+        if prefix in groups:
+            groups[prefix][1].append(entry)
+    parts = []
+    for prefix, (lacks, has) in groups.items():
+        what = f"the dict {_dict_name(prefix)}{name} returned"
+        lacking = ", ".join(repr(e) for e in lacks)
+        parts.append(f"{what} has the keys {', '.join(repr(e) for e in has)} where {lacking} were expected" if has
+                     else f"{what} lacks the keys {lacking}")
+        if prefix.endswith("d"):
+            parts[-1] += " (the gradients have the same keys as the parameters)"
+    return "; ".join(parts)
+
+
+def _dict_name(prefix):
+    layer = re.match(r"layer(\d+)_", prefix)
+    where = f"(layer {layer.group(1)}) " if layer else ""
+    kind = prefix[layer.end():] if layer else prefix
+    return {"d": "of gradients ", "clipped_": "of clipped gradients ", "input_": "passed in, after the call, "}.get(
+        kind, "") + where
 
 
 def _judged(name, case, outputs, expected, mistakes):

@@ -15,6 +15,12 @@ _RIGHT = {"da": "ds_t * (1 - s_t**2)", "dU": "da.T @ x_t", "dW": "da.T @ s_prev"
           "ds_prev": "da @ W"}
 mistake("rnn_step_backward", "the gradient must go back through the tanh first: da = ds_t * (1 - s_t**2)",
         _STEP_BACK.format(**{**_RIGHT, "da": "ds_t"}))
+mistake("rnn_step_backward", "tanh'(a_t) = 1 - tanh(a_t)**2 = 1 - s_t**2: multiply ds_t by that derivative, "
+        "not by tanh(a_t) = s_t itself",
+        _STEP_BACK.format(**{**_RIGHT, "da": "ds_t * s_t"}))
+mistake("rnn_step_backward", "s_t is already tanh(a_t): the derivative is 1 - s_t**2, not 1 - tanh(s_t)**2 "
+        "(that applies the tanh twice)",
+        _STEP_BACK.format(**{**_RIGHT, "da": "ds_t * (1 - np.tanh(s_t)**2)"}))
 mistake("rnn_step_backward", "dW = da^T s_prev: W multiplied the PREVIOUS state s_prev, not s_t",
         _STEP_BACK.format(**{**_RIGHT, "dW": "da.T @ s_t"}))
 mistake("rnn_step_backward", "db must have b's shape (H,): sum da over the batch (axis=0)",

@@ -33,6 +33,18 @@ mistake("lstm_step_backward",
         "h_t = o_t * tanh(C_t), to dC_t",
         _step(dC="dC_t"))
 mistake("lstm_step_backward",
+        "the gradient of C_t has two sources: add dC_t, what step t+1 sent back to C_t, to the part "
+        "dh_t * o_t * (1 - tanh(C_t)**2) that comes through h_t",
+        _step(dC="dh_t * o * (1 - tanh_C**2)"))
+mistake("lstm_step_backward",
+        "through h_t = o_t * tanh(C_t), C_t gets dh_t * o_t * tanh'(C_t), and tanh'(C_t) = 1 - tanh(C_t)**2: "
+        "you multiplied by tanh(C_t) itself, not by its derivative",
+        _step(dC="dC_t + dh_t * o * tanh_C"))
+mistake("lstm_step_backward",
+        "C~_t = tanh(a_C), so da_C = dC~_t * (1 - C~_t**2), the tanh's derivative: you multiplied by C~_t "
+        "itself",
+        _step(tanh_prime="C_tilde"))
+mistake("lstm_step_backward",
         "the forget gate multiplies the previous cell state: df = dC * C_prev (cache['C_prev']), not dC * C_t",
         _step(C_for_df='cache["C_t"]'))
 mistake("lstm_step_backward",
@@ -61,13 +73,13 @@ def lstm_backward(dhs, cache):
     dC_next = np.zeros_like(dhs[0])
     grads = {{k: np.zeros_like(v) for k, v in params.items()}}
     for t in {order}:
-        dxs[t], dh_prev, dC_prev, step_grads = lstm_step_backward({dh}, dC_next, steps[t])
+        dxs[t], dh_prev, dC_prev, step_grads = lstm_step_backward({dh}, {dC}, steps[t])
         {carry}
         for k in grads:
             {accumulate}
     return dxs, dh_next, dC_next, grads
 '''
-_BPTT_RIGHT = {"order": "reversed(range(T))", "dh": "dhs[t] + dh_next",
+_BPTT_RIGHT = {"order": "reversed(range(T))", "dh": "dhs[t] + dh_next", "dC": "dC_next",
                "carry": "dh_next, dC_next = dh_prev, dC_prev", "accumulate": "grads[k] += step_grads[k]"}
 
 _bptt = variant(_BPTT, _BPTT_RIGHT)
@@ -79,6 +91,10 @@ mistake("lstm_backward",
 mistake("lstm_backward",
         "carry the cell state's gradient back in time: the dC_prev of step t+1 is the dC_t of step t",
         _bptt(carry="dh_next, dC_next = dh_prev, np.zeros_like(dC_prev)"))
+mistake("lstm_backward",
+        "each step gets the cell gradient that step t+1 sent back: pass dC_next (the dC_prev step t+1 returned) "
+        "as the step's dC_t, not zeros",
+        _bptt(dC="np.zeros_like(dC_next)"))
 mistake("lstm_backward",
         "the weights are shared by every step: add each step's grads to the totals (+=), don't overwrite them",
         _bptt(accumulate="grads[k] = step_grads[k]"))
