@@ -24,7 +24,8 @@ def rnn_params(D, H, rng, dtype=np.float64):
 def lstm_params(D, H, rng, dtype=np.float64, forget_bias=0.0):
     """W_f, W_i, W_C, W_o (H, H + D) and b_f, b_i, b_C, b_o (H,).
 
-    forget_bias is added to b_f: a positive value (1.0 is common) starts the cell remembering.
+    forget_bias is added to b_f. The default 0 initialises b_f like every other bias, as PyTorch does;
+    a positive value (1.0 is widely recommended) starts the cell remembering.
     """
     params = {f"W_{g}": _uniform(rng, H, (H, H + D), dtype) for g in GATES}
     params.update({f"b_{g}": _uniform(rng, H, (H,), dtype) for g in GATES})
