@@ -1,21 +1,29 @@
 """Grade a batch and resume one that was interrupted: the one command nbgrader cannot be configured into.
 
-    python -m rnngrade.autograde ASSIGNMENT [any nbgrader autograde option]
+    python -m rnngrade.autograde ASSIGNMENT [--workers [N] | --scheduler tcp://HOST:PORT] [nbgrader autograde options]
 
 `nbgrader autograde` skips every submission that has an autograded folder, including one whose grading was
 cut off (a killed process, a power cut), which would keep a half-graded notebook. This command first removes
 the autograded folders that lack the mark the course's post-convert hook leaves when a submission is fully
 graded, then runs `nbgrader autograde` (hardened by nbgrader_config.py), then prints the report.
+
+With `--workers N` (N: the number of cores if left out) it grades N submissions at once on this machine
+(rnngrade.parallel); with `--scheduler` it sends one Dask task per submission to a Dask cluster
+(rnngrade.cluster). Each grading is nbgrader's `autograde --student=ID` with the same options and
+configuration, so the grades are those of one `nbgrader autograde`; a progress line goes to stderr.
 """
 
+import fnmatch
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from .gradebook import NotInGradebook
+from .gradebook import NotInGradebook, add_missing
+from .progress import Progress
 from .report import COMPLETE, write_report
-from .submission import shown
+from .submission import name_problem, shown
 
 
 def incomplete(root, assignment):
@@ -26,16 +34,82 @@ def incomplete(root, assignment):
                   and d.is_dir() and not (d / COMPLETE).exists())
 
 
+def split_options(args):
+    """(workers or None, scheduler or None, the options meant for nbgrader)."""
+    workers = scheduler = None
+    rest, i = [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--workers" or arg.startswith("--workers="):
+            value = arg.partition("=")[2]
+            if not value and i + 1 < len(args) and args[i + 1].isdigit():
+                i, value = i + 1, args[i + 1]
+            workers = int(value) if value else len(os.sched_getaffinity(0))
+        elif arg == "--scheduler" or arg.startswith("--scheduler="):
+            scheduler = arg.partition("=")[2] or (args[i + 1] if i + 1 < len(args) else "")
+            i += 0 if "=" in arg else 1
+        else:
+            rest.append(arg)
+        i += 1
+    return workers, scheduler, rest
+
+
+def to_grade(root, assignment, options):
+    """The students whose submission nbgrader would grade with these options, as one run would pick them."""
+    submitted = root / "submitted"
+    pattern = next((o.partition("=")[2] for o in options if o.startswith(("--student=", "--CourseDirectory."
+                                                                          "student_id="))), "*") or "*"
+    force = "--force" in options or "--CourseDirectory.force=True" in options
+    students = sorted(p.name for p in submitted.iterdir() if (p / assignment).is_dir()) if submitted.is_dir() else []
+    # An id nbgrader would read as a pattern is left out, as nbgrader leaves it out; the report names it.
+    return [s for s in students if not name_problem(s) and fnmatch.fnmatchcase(s, pattern)
+            and (force or not (root / "autograded" / s / assignment).exists())]
+
+
+def grade_batch(root, assignment, options, workers=None, scheduler=None):
+    """Grade the batch N at a time or on a cluster; returns the exit status (1 if any grading failed)."""
+    students = to_grade(root, assignment, options)
+    options = [o for o in options if not o.startswith(("--student=", "--CourseDirectory.student_id="))]
+    if not add_missing(root, assignment):
+        return 1
+    progress = Progress(len(students))
+    progress.show()
+    failed = []
+
+    def on_result(result):
+        bad = result["status"] != 0 or not result["complete"]
+        if bad:
+            failed.append(result["student"])
+        progress.advance(failed=bad)
+
+    if scheduler:
+        from .cluster import grade_on_cluster
+
+        grade_on_cluster(scheduler, root, assignment, students, options, on_result)
+    else:
+        from .parallel import grade_locally
+
+        grade_locally(root, assignment, students, options, workers, on_result)
+    for student in failed:
+        print(f"{shown(student)}: not fully graded (see the report)", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def main(argv=None):
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0].startswith("-"):
         print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
         return 2
     assignment, root = args[0], Path.cwd()
+    workers, scheduler, options = split_options(args[1:])
     for folder in incomplete(root, assignment):
         print(f"{shown(folder.parent.name)}: its last grading was interrupted; grading it again")
         shutil.rmtree(folder)
-    status = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", *args], cwd=root).returncode
+    if workers or scheduler:
+        status = grade_batch(root, assignment, options, workers, scheduler)
+    else:
+        status = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", assignment, *options],
+                                cwd=root).returncode
     try:
         table = write_report(root, assignment)
     except NotInGradebook as err:  # nbgrader said why above

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
+from .database import db_url
 from .submission import SubmissionExporter
 
 
@@ -48,6 +49,21 @@ def add_to_gradebook(coursedir, assignment, log):
                                 cwd=coursedir.root, capture_output=True, text=True)
     if result.returncode != 0:
         log.error("generate_assignment %s failed:\n%s", assignment, result.stdout + result.stderr)
+
+
+def add_missing(root, assignment):
+    """Before gradings run side by side: the gradebook made and the assignment in it, once (each grading
+    would otherwise try to add it at the same time). True if the assignment is in the gradebook."""
+    url = db_url(root)
+    if known(url, assignment):
+        return True
+    with tempfile.TemporaryDirectory(prefix="rnngrade-release-") as scratch:
+        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment,
+                        f"--CourseDirectory.release_directory={scratch}", "--log-level=ERROR"], cwd=root)
+    if known(url, assignment):
+        return True
+    print(not_in_gradebook(assignment), file=sys.stderr)
+    return False
 
 
 class AutogradeExporter(SubmissionExporter):

@@ -1,7 +1,8 @@
 """The grading report: per student, the score, and every flag with its reason.
 
-`nbgrader autograde` rewrites it after each submission it grades (a post-convert hook); to write it again,
-for example after a batch in which the last submission could not be read:
+`nbgrader autograde` rewrites it after each submission it grades (a post-convert hook; parallel gradings,
+rnngrade.parallel, write it once at the end instead); to write it again, for example after a batch in which
+the last submission could not be read:
 
     python -m rnngrade.report ASSIGNMENT          (from the course's root folder)
 
@@ -18,11 +19,14 @@ from pathlib import Path
 import nbformat
 from nbgrader.api import Gradebook, MissingEntry
 
+from .database import db_url
 from .gradebook import NotInGradebook, not_in_gradebook
 from .submission import entries, folder_problem, name_problem, notebook_problem, shown
 
 # Left in a submission's autograded folder once it is fully graded (see rnngrade.autograde).
 COMPLETE = ".rnngrade-complete"
+# Set to "0" by the parallel runs, whose gradings must not rewrite the report each (it is written at the end).
+REPORT_EACH = "RNNGRADE_REPORT"
 
 
 def submission_problem(folder, assignment):
@@ -54,7 +58,7 @@ def rows(root, assignment):
     students = sorted(p.name for p in (root / "submitted").iterdir()
                       if (p / assignment).is_dir()) if (root / "submitted").is_dir() else []
     table = []
-    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+    with Gradebook(db_url(root)) as gb:
         try:
             max_score = gb.find_assignment(assignment).max_score
         except MissingEntry:
@@ -89,19 +93,23 @@ def write_report(root, assignment):
     table = rows(root, assignment)
     out = root / "reports"
     out.mkdir(exist_ok=True)
-    with open(out / f"{assignment}.csv", "w", newline="") as f:
+    part = out / f".{assignment}.csv.{os.getpid()}"  # replaced at once: a reader never sees half a report
+    with open(part, "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["student", "score", "max_score", "review", "flags", "limits"])
         for r in table:
             writer.writerow([r["student"], "" if r["score"] is None else r["score"], r["max_score"], r["review"],
                              "; ".join(_flag_text(flag) for flag in r["flags"]), "; ".join(r.get("limits", []))])
+    os.replace(part, out / f"{assignment}.csv")
     lines = [f"# Grading report: {assignment}", "", *_limits_summary(table),
              "| student | score | review | flags | limits |", "|---|---|---|---|---|"]
     for r in table:
         score = "not graded" if r["score"] is None else f"{r['score']:g} / {r['max_score']:g}"
         lines.append(f"| {_md(r['student'])} | {score} | {r['review']} | "
                      f"{'<br>'.join(_md(_flag_text(f)) for f in r['flags'])} | {'<br>'.join(r.get('limits', []))} |")
-    (out / f"{assignment}.md").write_text("\n".join(lines) + "\n")
+    part = out / f".{assignment}.md.{os.getpid()}"
+    part.write_text("\n".join(lines) + "\n")
+    os.replace(part, out / f"{assignment}.md")
     return table
 
 
@@ -139,7 +147,8 @@ def post_convert_hook(assignment, student, notebooks):
     folder = Path.cwd() / "autograded" / student / assignment
     if folder.is_dir():
         (folder / COMPLETE).touch()
-    write_report(Path.cwd(), assignment)
+    if os.environ.get(REPORT_EACH) != "0":
+        write_report(Path.cwd(), assignment)
 
 
 def main():
