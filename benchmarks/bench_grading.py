@@ -5,12 +5,19 @@
    notebook with the same cells (every code cell `x = 1`). Goal: at most 1.5x.
 2. A class: the same batch of submissions with and without the sandbox (the rest of the pipeline the same).
    Goal: at most 1.3x; submissions per minute are printed.
+3. At scale (`--scale`, instead of 1 and 2): submissions per minute for a class of ex03_gates and of
+   ex06_char_lm graded by `python -m rnngrade.autograde` serially, with `--workers 2` (goal: at least 1.6x
+   serial) and on a local Dask cluster (`dask scheduler` and two `dask worker` processes on 127.0.0.1).
 
     python benchmarks/bench_grading.py [--assignment ex03_gates] [--class-size 50] [--single 5]
+    python benchmarks/bench_grading.py --scale [--class-size 40]
 """
 
 import argparse
+import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -65,12 +72,66 @@ def trivial_twin(nb):
     return twin
 
 
+def timed_batch(course, assignment, *options):
+    """Seconds for `python -m rnngrade.autograde` to grade the whole class afresh."""
+    shutil.rmtree(course / "autograded", ignore_errors=True)
+    (course / "gradebook.db").unlink(missing_ok=True)
+    run(course, "generate_assignment", assignment, "--force")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "rnngrade.autograde", assignment, *options, "--log-level=ERROR"],
+                   cwd=course, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def local_dask(tmp):
+    """A scheduler and two single-threaded worker processes on 127.0.0.1; returns (address, processes)."""
+    dask = Path(sys.executable).parent / "dask"
+    address_file = Path(tmp) / "scheduler.json"
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
+    processes = [subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                   "--scheduler-file", address_file], **quiet)]
+    while not (address_file.exists() and address_file.read_text()):
+        time.sleep(0.2)
+    address = json.loads(address_file.read_text())["address"]
+    processes += [subprocess.Popen([dask, "worker", address, "--host", "127.0.0.1", "--nthreads", "1",
+                                    "--no-dashboard"], **quiet) for _ in range(2)]
+    time.sleep(5)  # the workers register
+    return address, processes
+
+
+def scale(class_size):
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    for a in ("ex03_gates", "ex06_char_lm"):
+        source = nbformat.read(ROOT / "solutions" / a / f"{a}.ipynb", as_version=4)
+        with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory(prefix="rgd") as dtmp:
+            course = course_with(tmp, a, source, config=True)
+            submit_copies(course, a, source, class_size, "c")
+            serial = timed_batch(course, a)
+            workers = timed_batch(course, a, "--workers", "2")
+            address, processes = local_dask(dtmp)
+            try:
+                dask = timed_batch(course, a, "--scheduler", address)
+            finally:
+                for process in processes:
+                    os.killpg(process.pid, signal.SIGTERM)
+                    process.wait()
+            rate = {name: 60 * class_size / t for name, t in (("serial", serial), ("workers", workers),
+                                                                ("dask", dask))}
+            print(f"{a}, class of {class_size}: serial {rate['serial']:.1f}/min, --workers 2 "
+                  f"{rate['workers']:.1f}/min ({serial / workers:.2f}x, goal >= 1.6x), Dask with 2 workers "
+                  f"{rate['dask']:.1f}/min ({serial / dask:.2f}x)")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="ex03_gates")
     parser.add_argument("--class-size", type=int, default=50)
     parser.add_argument("--single", type=int, default=5, help="submissions in the per-submission comparison")
+    parser.add_argument("--scale", action="store_true", help="serial, --workers 2 and Dask (see above)")
     args = parser.parse_args()
+    if args.scale:
+        return scale(max(args.class_size, 40))
     a = args.assignment
     source = nbformat.read(ROOT / "solutions" / a / f"{a}.ipynb", as_version=4)
 
