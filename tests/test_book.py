@@ -36,8 +36,23 @@ window.addEventListener('load', () => (window.MathJax && MathJax.startup ? MathJ
   const broken = [...document.images].filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src);
   const report = {images: document.images.length, broken: broken,
                   math: document.querySelectorAll('mjx-container').length,
-                  errors: document.querySelectorAll('mjx-merror').length};
+                  errors: document.querySelectorAll('mjx-merror').length,
+                  scriptErrors: window.__scriptErrors || []};
   document.body.setAttribute('data-probe', JSON.stringify(report));
+}));
+</script>"""
+
+# Put first in a page's <head>: records every uncaught script error of the page.
+ERRORS = ("<script>window.__scriptErrors = []; window.addEventListener('error', "
+          "e => window.__scriptErrors.push(e.message));</script>")
+
+# Display equations that scroll sideways: their container is wider inside than the column shows.
+OVERFLOW_PROBE = """<script>
+window.addEventListener('load', () => (window.MathJax && MathJax.startup ? MathJax.startup.promise
+                                      : Promise.resolve()).then(() => {
+  const wide = [...document.querySelectorAll('mjx-container[display="true"]')]
+    .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent.slice(0, 60));
+  document.body.setAttribute('data-probe', JSON.stringify({wide: wide}));
 }));
 </script>"""
 
@@ -80,38 +95,59 @@ def test_nothing_is_loaded_from_the_network(site):
     assert remote_assets(site) == {}
 
 
-def test_buttons_point_at_this_repository(site):
+def test_repository_buttons_follow_the_configured_url(site):
+    """repository.url in _config.yml is the one setting: buttons to it when set, no buttons when empty."""
     html = (site / "intro.html").read_text()
     config = yaml.safe_load((ROOT / "_config.yml").read_text())
-    url = config["repository"]["url"]
-    assert url in html
+    url = (config.get("repository") or {}).get("url") or ""
     assert "executablebooks/jupyter-book" not in html
+    if url:
+        assert url in html
+    else:
+        assert "github.com" not in html and "Source repository" not in html and "Open an issue" not in html
 
 
-def render(page):
-    """Load `page` in headless Chromium and return what the probe recorded."""
+def test_only_the_book_s_own_pages_are_published(site):
+    """No leftover of a check (a probe copy of a page) or any other stray page reaches the site."""
+    stray = sorted(p.relative_to(site).as_posix() for p in site.rglob("_probe_*"))
+    assert not stray, f"stray files in the built book: {stray}"
+
+
+def render(page, probe=PROBE, width=None):
+    """Load `page` in headless Chromium and return what `probe` recorded.
+
+    The probe runs in a copy of the page written to a temporary folder (never into the site, which is
+    published as it is); a <base> element makes the copy load the page's own assets.
+    """
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.fail("chromium is not installed: `apt-get install chromium` (.ci/run does this)")
-    probe_page = page.with_name(f"_probe_{page.name}")
-    probe_page.write_text(page.read_text().replace("</body>", PROBE + "</body>"))
-    try:
-        with tempfile.TemporaryDirectory() as profile:
-            dom = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--dump-dom",
-                                  probe_page.as_uri()], capture_output=True, text=True, timeout=120).stdout
-    finally:
-        probe_page.unlink()
+    html = page.read_text().replace("<head>", f'<head><base href="{page.parent.as_uri()}/">{ERRORS}', 1)
+    window = [f"--window-size={width},2400"] if width else []
+    with tempfile.TemporaryDirectory() as tmp:
+        probe_page = Path(tmp) / page.name
+        probe_page.write_text(html.replace("</body>", probe + "</body>"))
+        dom = subprocess.run([chromium, *CHROMIUM_FLAGS, *window, f"--user-data-dir={tmp}/profile", "--dump-dom",
+                              probe_page.as_uri()], capture_output=True, text=True, timeout=120).stdout
     found = re.search(r'data-probe="([^"]*)"', dom)
     assert found, f"the page did not finish loading in Chromium: {page}"
-    return json.loads(found.group(1).replace("&quot;", '"'))
+    return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
 
 
 def test_math_renders_and_images_load_offline(site):
     """Every page of the book, in Chromium: MathJax typesets without errors and every image loads."""
     reports = {page: render(site / f"{Path(page).with_suffix('')}.html") for page in toc_pages()}
-    problems = {page: r for page, r in reports.items() if r["errors"] or r["broken"]}
-    assert not problems, f"pages with MathJax errors or broken images: {problems}"
+    problems = {page: r for page, r in reports.items() if r["errors"] or r["broken"] or r["scriptErrors"]}
+    assert not problems, f"pages with MathJax errors, broken images or script errors: {problems}"
     assert reports["notation"]["math"] > 0, "the notation page shows no typeset math"
     chapters = [page for page in reports if page.startswith("chapters/")]
     assert chapters and all(reports[page]["math"] > 0 and reports[page]["images"] > 0 for page in chapters), \
         {page: reports[page] for page in chapters}
+
+
+def test_display_equations_fit_a_laptop_screen(site):
+    """At a window 1280 px wide no display equation of a chapter or a reference page scrolls sideways."""
+    pages = [page for page in toc_pages() if not page.startswith("exercises/")]
+    wide = {page: r["wide"] for page in pages
+            if (r := render(site / f"{Path(page).with_suffix('')}.html", OVERFLOW_PROBE, width=1280))["wide"]}
+    assert not wide, f"display equations wider than the page at 1280 px: {wide}"

@@ -1,7 +1,8 @@
 """The course's figures, drawn with matplotlib.
 
 Each function draws one of the course's diagrams (the unrolled RNN, a gate, the LSTM cell, a stacked
-network) and returns the ``matplotlib.figure.Figure``. Pass ``ax`` to draw into an existing axes instead of a new figure.
+network) and returns the ``matplotlib.figure.Figure``. Pass ``ax`` to draw into an existing axes
+instead of a new figure.
 Every drawing is deterministic: the same arguments give the same picture.
 
 Colours are shared by all figures (see :data:`PALETTE`): inputs green, states blue, sigmoid gates orange,
