@@ -24,8 +24,10 @@ from rnngrade.collect import LmsCollector
 from rnngrade.database import configured_url
 from rnngrade.exchange import COURSE_ID, ReleaseFeedback, exchange_root
 from rnngrade.execute import SandboxedExecute
+from rnngrade.export import RnnExport
 from rnngrade.feedback import FeedbackExporter
 from rnngrade.gradebook import AutogradeExporter
+from rnngrade.late import LatePenalty
 from rnngrade.nbgrader import FlagExtraFiles, RestoreTestCells, VerifyChecks
 from rnngrade.overwrite import QuietOverwriteCells
 from rnngrade.report import post_convert_hook
@@ -97,3 +99,21 @@ c.ExchangeFactory.release_feedback = ReleaseFeedback
 
 # LMS downloads (`nbgrader zip_collect`): Canvas and Moodle file names, resubmissions mapped to the notebook.
 c.ZipCollectApp.collector_plugin = LmsCollector
+
+# Late work (rnngrade.late). The due date is the gradebook's: nbgrader db assignment add A --duedate="... UTC".
+# A notebook loses `rate` per started `per` late (after `grace_minutes`), at most `cap`; rate and cap are
+# fractions of the notebook's maximum score (unit "fraction") or points (unit "points"). Here: 10 % per started
+# day, at most 50 %. Extensions: extensions.csv in this folder, columns student_id,assignment,extension (hours,
+# or a new due date). The report says, per student, when it was handed in, how late, the penalty, the extension.
+c.AssignLatePenalties.plugin_class = LatePenalty
+c.LatePenalty.per = "day"
+c.LatePenalty.rate = 0.10
+c.LatePenalty.unit = "fraction"
+c.LatePenalty.cap = 0.50
+c.LatePenalty.grace_minutes = 0
+c.LatePenalty.extensions_file = "extensions.csv"
+
+# Grades for an LMS (rnngrade.export): `nbgrader export` writes one row per student, a column per function,
+# blank (not 0) where not graded; `--RnnExport.canvas=True` writes Canvas's gradebook CSV instead.
+c.ExportApp.plugin_class = RnnExport
+c.RnnExport.canvas_columns = {}  # {"ex03_gates": "LSTM gates (4321)"}: Canvas's "Name (id)" of each assignment

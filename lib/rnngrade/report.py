@@ -21,7 +21,10 @@ from nbgrader.api import Gradebook, MissingEntry
 
 from .database import db_url
 from .gradebook import NotInGradebook, not_in_gradebook
+from .late import handed_in, lateness
+from .notes import INFO, notes
 from .submission import entries, folder_problem, name_problem, notebook_problem, shown
+from .summary import cell_grades, flag_counts, functions, summarize, summary_lines
 
 # Left in a submission's autograded folder once it is fully graded (see rnngrade.autograde).
 COMPLETE = ".rnngrade-complete"
@@ -71,20 +74,31 @@ def rows(root, assignment):
                               "flags": [{"kind": "not-graded", "reason": name_problem(student)}]})
                 continue
             try:
-                score = gb.find_submission(assignment, student).score if graded.exists() else None
+                submission = gb.find_submission(assignment, student) if graded.exists() else None
             except MissingEntry:
-                score = None
+                submission = None
+            score, late, results = None if submission is None else submission.score, None, None
             if graded.exists():
-                meta = nbformat.read(graded, as_version=4).metadata.get("rnngrade", {})
+                nb = nbformat.read(graded, as_version=4)
+                meta = nb.metadata.get("rnngrade", {})
                 flags, limits = meta.get("flags", []), meta.get("limits", [])
-                if not (graded.parent / COMPLETE).exists():
+                mark = graded.parent / COMPLETE
+                if not mark.exists():
                     flags = flags + [{"kind": "interrupted", "reason": "its grading was cut off: run "
                                       f"`python -m rnngrade.autograde {assignment}` to grade it again"}]
+                if submission is not None:  # the score is after the late penalty, as the student gets it
+                    late = lateness(gb, assignment, student)
+                    score = max(0.0, score - late["penalty"])
+                    results = functions(cell_grades(gb, assignment, student), nb)
+                    graded_at = mark.stat().st_mtime if mark.exists() else None
+                    flags = flags + notes(root, assignment, student, nb, late, graded_at)
             else:
                 problem = submission_problem(root / "submitted" / student / assignment, assignment)
                 flags = [{"kind": "not-graded", "reason": problem or "nbgrader could not grade it: see its log"}]
-            table.append({"student": student, "score": score, "max_score": max_score,
-                          "review": "yes" if flags else "", "flags": flags, "limits": limits})
+            # Notes that explain a grade (late, untouched, a syntax error) ask for no review.
+            review = "yes" if any(f["kind"] not in INFO for f in flags) else ""
+            table.append({"student": student, "score": score, "max_score": max_score, "review": review,
+                          "flags": flags, "limits": limits, "late": late, "functions": results})
     return table
 
 
@@ -96,16 +110,21 @@ def write_report(root, assignment):
     part = out / f".{assignment}.csv.{os.getpid()}"  # replaced at once: a reader never sees half a report
     with open(part, "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["student", "score", "max_score", "review", "flags", "limits"])
+        writer.writerow(["student", "score", "max_score", "review", "flags", "limits", "handed_in", "late_penalty"])
         for r in table:
+            late = r.get("late")
             writer.writerow([r["student"], "" if r["score"] is None else r["score"], r["max_score"], r["review"],
-                             "; ".join(_flag_text(flag) for flag in r["flags"]), "; ".join(r.get("limits", []))])
+                             "; ".join(_flag_text(flag) for flag in r["flags"]), "; ".join(r.get("limits", [])),
+                             handed_in(late) if late else "", late["penalty"] if late else ""])
     os.replace(part, out / f"{assignment}.csv")
-    lines = [f"# Grading report: {assignment}", "", *_limits_summary(table),
-             "| student | score | review | flags | limits |", "|---|---|---|---|---|"]
+    summary = summarize([r["functions"] for r in table if r.get("functions")])
+    lines = [f"# Grading report: {assignment}", "", *summary_lines(summary, _md), *flag_counts(table),
+             *_limits_summary(table), "## Students", "",
+             "| student | score | handed in | review | flags | limits |", "|---|---|---|---|---|---|"]
     for r in table:
         score = "not graded" if r["score"] is None else f"{r['score']:g} / {r['max_score']:g}"
-        lines.append(f"| {_md(r['student'])} | {score} | {r['review']} | "
+        when = handed_in(r["late"]) if r.get("late") else ""
+        lines.append(f"| {_md(r['student'])} | {score} | {when} | {r['review']} | "
                      f"{'<br>'.join(_md(_flag_text(f)) for f in r['flags'])} | {'<br>'.join(r.get('limits', []))} |")
     part = out / f".{assignment}.md.{os.getpid()}"
     part.write_text("\n".join(lines) + "\n")
