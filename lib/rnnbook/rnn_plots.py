@@ -24,12 +24,12 @@ def plot_next_word_probs(probs, inputs, vocab, targets=None, ax=None, title=None
         raise ValueError(f"probs has shape {probs.shape}, expected (len(inputs), len(vocab)) = "
                          f"({len(inputs)}, {len(vocab)})")
     if ax is None:
-        fig, ax = subplots(figsize=(1.0 * K + 2.6, 0.62 * T + 1.6))
+        fig, ax = subplots(figsize=(0.6 * K + 2.2, 0.5 * T + 1.6))
     image = ax.imshow(probs, cmap="Blues", vmin=0.0, vmax=1.0, aspect="auto")
     for t in range(T):
         for k in range(K):
             p = probs[t, k]
-            ax.text(k, t, f"{p:.2f}", ha="center", va="center", fontsize=10,
+            ax.text(k, t, f"{p:.2f}", ha="center", va="center", fontsize=11,
                     color="white" if p > 0.55 else PALETTE["line"])
     if targets is not None:
         if len(targets) != T:
