@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,79 @@ def test_display_equations_fit_a_laptop_screen(site):
     wide = {page: r["wide"] for page in pages
             if (r := render(site / f"{Path(page).with_suffix('')}.html", OVERFLOW_PROBE, width=1280))["wide"]}
     assert not wide, f"display equations wider than the page at 1280 px: {wide}"
+
+
+def images(site):
+    """(page, src, alt, figure id) of every <img> of every page of the book; alt is None when it has none."""
+    found = []
+    for page in toc_pages():
+        html = (site / f"{Path(page).with_suffix('')}.html").read_text()
+        for figure_id, img in re.findall(r'(?:<figure[^>]*id="([^"]*)"[^>]*>\s*(?:<a[^>]*>\s*)?)?(<img\b[^>]*>)', html):
+            src = re.search(r'\bsrc="([^"]*)"', img).group(1)
+            alt = re.search(r'\balt="([^"]*)"', img)
+            found.append((page, src, alt.group(1) if alt else None, figure_id))
+    return found
+
+
+def test_every_image_has_alt_text_that_describes_it(site):
+    """Every image of the book has an alt text: not missing, not empty, not a file name or path (which is
+    what a figure gets when its cell sets none: `mystnb: image: alt:` sets it), and at least a sentence."""
+    found = images(site)
+    assert any(page.startswith("chapters/") for page, *_ in found)
+    bad = [(page, src, alt) for page, src, alt, _ in found
+           if not alt or "/" in alt or re.search(r"\.(svg|png|jpe?g|gif)\b", alt, re.I) or len(alt.split()) < 8]
+    assert not bad, "images without an alt text that describes them:\n" + "\n".join(map(str, bad))
+
+
+# Figures drawn to a fixed scale by rnnbook.diagrams (one data unit is a fixed number of inches, so that the
+# labels fit their boxes): about 9 inches wide, they keep their text at 11 to 14 pt and are shown smaller on
+# a phone. Their floor on a phone is this lower one.
+DIAGRAMS = {"fig-rec-unrolled", "fig-bptt-truncated", "fig-gates-gate", "fig-gates-cell", "fig-forget-cell",
+            "fig-input-gate", "fig-input-candidate", "fig-cell-update", "fig-output-gate", "fig-stacked-network"}
+
+COLUMN_PROBE = """<script>
+window.addEventListener('load', () => {
+  const widths = [...document.images].map(i => i.getBoundingClientRect().width);
+  document.body.setAttribute('data-probe', JSON.stringify({client: document.documentElement.clientWidth,
+                                                           widest: Math.max(...widths)}));
+});
+</script>"""
+
+SCALE = re.compile(r"scale\(([-\d.e]+)[ ,]+([-\d.e]+)\)")
+
+
+def smallest_text_pt(svg):
+    """(width of the viewBox, size of its smallest text), both in the SVG's own units (pt for matplotlib).
+
+    matplotlib draws text as glyph paths inside `<g transform="translate(x y) scale(s -s)">`, s = size / 100;
+    the mathematical sub- and superscripts inside it (scaled a further 0.7) are not counted.
+    """
+    root = ET.fromstring(svg.read_bytes())
+    sizes = [100 * float(m.group(1)) for g in root.iter("{http://www.w3.org/2000/svg}g")
+             if (m := SCALE.search(g.get("transform") or "")) and float(m.group(2)) < 0]
+    return float(root.get("viewBox").split()[2]), min(sizes, default=float("inf"))
+
+
+def test_figure_text_is_legible_on_a_phone(site):
+    """Shown in the column of a phone 390 px wide, no figure's text is smaller than 8 px (5.5 px for the
+    fixed-scale diagrams of DIAGRAMS); on a laptop (1280 px) none is smaller than 11 px (9 px for those).
+
+    A figure is shown at its own width (its SVG's width, pt * 4/3 px) or the column's, whichever is smaller,
+    so its text is size * shown width / viewBox width px. The column is measured in Chromium, at a window of
+    500 px (the narrowest headless Chromium opens; a phone has the same margins) and of 1280 px.
+    """
+    chapter = site / "chapters" / "09_lstm.html"
+    narrow, laptop = render(chapter, COLUMN_PROBE, width=500), render(chapter, COLUMN_PROBE, width=1280)
+    phone_column = 390 - (narrow["client"] - narrow["widest"])  # the same margins as at 500 px
+    small = []
+    for page, src, _, figure_id in images(site):
+        if not src.endswith(".svg"):
+            continue
+        path = (site / Path(page).parent / src).resolve()
+        box, size = smallest_text_pt(path)
+        own = box * 4 / 3  # px: matplotlib's SVG width is the viewBox width in pt
+        for column, floor, plot_floor in ((phone_column, 5.5, 8), (laptop["widest"], 9, 11)):
+            px = size * min(own, column) / box
+            if px < (floor if figure_id in DIAGRAMS else plot_floor):
+                small.append(f"{page} {figure_id or src}: {px:.1f} px in a column of {column:.0f} px")
+    assert not small, "figure text too small to read:\n" + "\n".join(small)
