@@ -59,7 +59,7 @@ lint: env
 check-outputs: env
 	$(BIN)/python tools/check_no_outputs.py
 
-pytest: env system-deps
+pytest: env mathjax system-deps
 	$(BIN)/python -m pytest
 
 system-deps:
@@ -70,12 +70,12 @@ system-deps:
 test: lint check-outputs book book-instructor pytest
 
 # The quick loop: no book build, no grading of whole classes.
-test-fast: lint check-outputs system-deps
+test-fast: lint check-outputs mathjax system-deps
 	$(BIN)/python -m pytest -m "not book and not batch"
 
 # Every chapter and the numerical tests under three OpenBLAS kernels (rounding differs between them, as it
 # does between CPUs); one line per kernel. Too slow for every `make test`: run it when numbers may change.
-portability: env system-deps
+portability: env mathjax system-deps
 	$(BIN)/python tools/portability.py
 
 # OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE may be set on this machine to protect old OpenBLAS builds; they force a
