@@ -170,8 +170,9 @@ def _wait_for(condition, what, timeout=300):
 @pytest.fixture(scope="module")
 def on_dask(serial, tmp_path_factory):
     """The class and one submission that waits for the test, graded on a Dask cluster of a scheduler and two
-    worker processes (the command-line tools, as on a real cluster); the worker grading the waiting submission
-    is killed mid-grading. Yields (course, result of the batch, the killed worker's pid, leftovers)."""
+    worker processes (the command-line tools, as on a real cluster) in chunks of four, so that the waiting
+    submission comes after three others of its chunk; the worker grading it is killed mid-grading, and its
+    chunk is run again. Yields (course, result of the batch, the killed worker's pid, leftovers)."""
     course, _, _ = serial
     copy = copy_of(course, tmp_path_factory.mktemp("dask"))
     nb = completed(copy, A)
@@ -195,7 +196,8 @@ def on_dask(serial, tmp_path_factory):
                                        "the scheduler", 60))["address"]
         workers = [start("worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--no-nanny",
                          "--no-dashboard") for _ in range(2)]
-        batch = subprocess.Popen([sys.executable, "-m", "rnngrade.autograde", A, "--scheduler", address, *LIMITS],
+        batch = subprocess.Popen([sys.executable, "-m", "rnngrade.autograde", A, "--scheduler", address,
+                                  "--chunk-size", "4", *LIMITS],
                                  cwd=copy, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         first = _wait_for(lambda: sorted(boxes.glob("rnngrade-*/scratch/grading-started")), "the waiting kernel")[0]
         box = first.parent.parent
@@ -228,6 +230,16 @@ def test_a_dask_cluster_grades_as_one_process(serial, on_dask):
     got_scores, got_report = grades(copy)
     assert {s: v for s, v in got_scores.items() if s != "waits"} == scores
     assert [r for r in got_report if r["student"] != "waits"] == report
+
+
+def test_chunks_give_every_worker_a_few():
+    from rnngrade.cluster import chunks
+
+    students = [f"s{k:02d}" for k in range(40)]
+    assert [len(c) for c in chunks(students, 2)] == [7, 7, 7, 7, 7, 5]
+    assert sum(chunks(students, 2), []) == students
+    assert chunks(students[:3], 4) == [["s00"], ["s01"], ["s02"]]
+    assert [len(c) for c in chunks(students, 1, 16)] == [16, 16, 8]
 
 
 def test_a_lost_worker_loses_no_submission(on_dask):

@@ -1,6 +1,7 @@
 """Grade a batch and resume one that was interrupted: the one command nbgrader cannot be configured into.
 
-    python -m rnngrade.autograde ASSIGNMENT [--workers [N] | --scheduler tcp://HOST:PORT] [nbgrader autograde options]
+    python -m rnngrade.autograde ASSIGNMENT [--workers [N] | --scheduler tcp://HOST:PORT [--chunk-size N]]
+                                 [nbgrader autograde options]
 
 `nbgrader autograde` skips every submission that has an autograded folder, including one whose grading was
 cut off (a killed process, a power cut), which would keep a half-graded notebook. This command first removes
@@ -8,9 +9,10 @@ the autograded folders that lack the mark the course's post-convert hook leaves 
 graded, then runs `nbgrader autograde` (hardened by nbgrader_config.py), then prints the report.
 
 With `--workers N` (N: the number of cores if left out) it grades N submissions at once on this machine
-(rnngrade.parallel); with `--scheduler` it sends one Dask task per submission to a Dask cluster
-(rnngrade.cluster). Each grading is nbgrader's `autograde --student=ID` with the same options and
-configuration, so the grades are those of one `nbgrader autograde`; a progress line goes to stderr.
+(rnngrade.parallel); with `--scheduler` it sends the batch to a Dask cluster, a task per chunk of a few
+submissions (`--chunk-size N`; by default sized for the cluster: rnngrade.cluster). Each grading is
+nbgrader's `autograde --student=ID` with the same options and configuration, so the grades are those of
+one `nbgrader autograde`; a progress line goes to stderr.
 """
 
 import fnmatch
@@ -35,8 +37,8 @@ def incomplete(root, assignment):
 
 
 def split_options(args):
-    """(workers or None, scheduler or None, the options meant for nbgrader)."""
-    workers = scheduler = None
+    """(workers or None, scheduler or None, chunk size or None, the options meant for nbgrader)."""
+    workers = scheduler = chunk = None
     rest, i = [], 0
     while i < len(args):
         arg = args[i]
@@ -48,10 +50,13 @@ def split_options(args):
         elif arg == "--scheduler" or arg.startswith("--scheduler="):
             scheduler = arg.partition("=")[2] or (args[i + 1] if i + 1 < len(args) else "")
             i += 0 if "=" in arg else 1
+        elif arg == "--chunk-size" or arg.startswith("--chunk-size="):
+            chunk = int(arg.partition("=")[2] or (args[i + 1] if i + 1 < len(args) else "0"))
+            i += 0 if "=" in arg else 1
         else:
             rest.append(arg)
         i += 1
-    return workers, scheduler, rest
+    return workers, scheduler, chunk, rest
 
 
 def to_grade(root, assignment, options):
@@ -66,7 +71,7 @@ def to_grade(root, assignment, options):
             and (force or not (root / "autograded" / s / assignment).exists())]
 
 
-def grade_batch(root, assignment, options, workers=None, scheduler=None):
+def grade_batch(root, assignment, options, workers=None, scheduler=None, chunk=None):
     """Grade the batch N at a time or on a cluster; returns the exit status (1 if any grading failed)."""
     students = to_grade(root, assignment, options)
     options = [o for o in options if not o.startswith(("--student=", "--CourseDirectory.student_id="))]
@@ -85,7 +90,7 @@ def grade_batch(root, assignment, options, workers=None, scheduler=None):
     if scheduler:
         from .cluster import grade_on_cluster
 
-        grade_on_cluster(scheduler, root, assignment, students, options, on_result)
+        grade_on_cluster(scheduler, root, assignment, students, options, on_result, chunk)
     else:
         from .parallel import grade_locally
 
@@ -98,15 +103,15 @@ def grade_batch(root, assignment, options, workers=None, scheduler=None):
 def main(argv=None):
     args = sys.argv[1:] if argv is None else argv
     if not args or args[0].startswith("-"):
-        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        print("\n".join(line[4:] for line in __doc__.splitlines()[2:4]), file=sys.stderr)
         return 2
     assignment, root = args[0], Path.cwd()
-    workers, scheduler, options = split_options(args[1:])
+    workers, scheduler, chunk, options = split_options(args[1:])
     for folder in incomplete(root, assignment):
         print(f"{shown(folder.parent.name)}: its last grading was interrupted; grading it again")
         shutil.rmtree(folder)
     if workers or scheduler:
-        status = grade_batch(root, assignment, options, workers, scheduler)
+        status = grade_batch(root, assignment, options, workers, scheduler, chunk)
     else:
         status = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", assignment, *options],
                                 cwd=root).returncode
