@@ -17,7 +17,8 @@ from babel.messages.pofile import read_po
 ROOT = Path(__file__).resolve().parents[1]
 LOCALE = ROOT / "locale"
 
-ROLE = re.compile(r"\{([\w:.-]+)\}`([^`]*)`")
+# A role starts after a space, punctuation or a CJK character, never inside a name such as `weight_ih_l{k}`.
+ROLE = re.compile(r"(?<![A-Za-z0-9_`])\{([\w:.-]+)\}`([^`]*)`")
 CODE = re.compile(r"(?<![}`])`([^`]+)`")
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]+?)\$")
