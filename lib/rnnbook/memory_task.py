@@ -1,4 +1,4 @@
-"""The memory task of the chapter on the whole LSTM: "remember the first symbol".
+"""The memory task of the chapter "A task that needs memory": "remember the first symbol".
 
 Each sequence has T symbols drawn uniformly from an alphabet of K, fed one-hot as xs (T, n, K). The target
 is the first symbol, asked for only at the last step: an output layer o = softmax(V h_T + c) reads the last
