@@ -6,6 +6,7 @@ points of its own function and keep every other.
 """
 
 import json
+import sys
 
 import nbformat
 import numpy as np
@@ -25,6 +26,9 @@ from exercise_course import (
 
 from rnncheck.check import EXPECTED, decode, encode, table_difference
 from rnngrade.mistakes import mistakes_for
+
+sys.path.insert(0, str(ROOT / "tools"))
+from build_exercises import declaration_problems, expected_values, visible_checks  # noqa: E402
 
 ASSIGNMENTS = assignments()
 SECRETS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS")
@@ -51,11 +55,6 @@ def test_release_in_git_is_what_nbgrader_generates(tmp_path, assignment):
 
 
 def test_expected_values_in_git_are_up_to_date():
-    import sys
-
-    sys.path.insert(0, str(ROOT / "tools"))
-    from build_exercises import expected_values, visible_checks
-
     table = {}
     for assignment in ASSIGNMENTS:
         table.update(expected_values(visible_checks(assignment)))
@@ -101,6 +100,36 @@ def test_every_graded_function_has_its_own_test_and_three_mistakes(assignment):
     for function in graded_functions(assignment):
         assert f"{function}_tests" in graded, f"{function} has no graded test cell {function}_tests"
         assert len(mistakes_for(function)) >= 3, f"{function} has fewer than three catalogued mistakes"
+
+
+def test_every_notebook_agrees_with_its_exercise_module():
+    assert declaration_problems() == []
+
+
+def test_a_notebook_that_disagrees_with_its_module_is_named():
+    def changed(assignment):
+        nb = source_notebook(assignment)
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id == "forget_gate_tests":
+                cell.metadata.nbgrader["points"] = 5  # the module says 2
+            if grade_id == "hidden_state_tests":
+                cell.source = cell.source.replace('check("hidden_state", hidden_state',
+                                                  'check("cell_update", hidden_state')
+            if grade_id == "output_gate_tests":
+                cell.metadata.nbgrader["grade_id"] = "output_gates_tests"
+        return nb
+
+    problems = declaration_problems(["ex03_gates"], read=changed)
+    assert "ex03_gates: forget_gate_tests gives 5 points, the module 2" in problems
+    assert "ex03_gates: the cell hidden_state_tests checks cell_update: a function's test cell checks that function " \
+           "only" in problems
+    assert "ex03_gates: the test cell output_gates_tests has no declared function " \
+           "(EXERCISE.grade('output_gates', ...))" in problems
+    assert "ex03_gates: output_gate is declared but the notebook has no test cell output_gate_tests" in problems
+    assert "ex03_gates: the case 'output_gate' is declared but no cell of the notebook checks it" not in problems
+    assert declaration_problems(["ex07_attention"]) == [
+        "ex07_attention: no module lib/rnncheck/exercises/ex07_attention.py declares it"]
 
 
 @pytest.mark.batch

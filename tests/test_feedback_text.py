@@ -1,10 +1,12 @@
 """What a student reads when a visible check fails: the named mistake, the arrays in the order of the
-backward flow with their equations, the keys of a wrong dict, a wrong step blamed before its loop, a
-message without a traceback into rnncheck, and the summary of the kernel's checks."""
+backward flow with their equations (layer by layer for the stacked LSTM), the keys of a wrong dict, a result of
+another dtype, an input changed in place, a wrong step blamed before its loop, a message without a traceback into
+rnncheck, and the summary of the kernel's checks."""
 
 import textwrap
 
 import nbformat
+import numpy as np
 import pytest
 from nbclient import NotebookClient
 
@@ -112,3 +114,66 @@ def test_a_failing_check_shows_its_message_and_no_traceback_into_rnncheck():
     shown = "\n".join(error.traceback)
     assert error.ename == "CheckFailed" and "softmax" in error.evalue
     assert "rnncheck" not in shown and "File " not in shown and "Traceback" not in shown
+
+
+STACK = {"T": 3, "N": 2, "D": 3, "H": 4, "L": 2}  # the first visible case of ex05's checks
+
+
+def stacked_forward(xs, h0, C0, layers):
+    h_n, C_n, caches, inputs = np.empty_like(h0), np.empty_like(C0), [], xs
+    for l, params in enumerate(layers):
+        inputs, Cs, layer_cache = lstm_forward(inputs, h0[l], C0[l], params)
+        h_n[l], C_n[l] = inputs[-1], Cs[-1]
+        caches.append(layer_cache)
+    return inputs, h_n, C_n, {"layers": caches}
+
+
+def stacked_backward(dhs, cache):
+    L, grad = len(cache["layers"]), dhs
+    dh0, dC0, layer_grads = np.empty((L,) + dhs.shape[1:]), np.empty((L,) + dhs.shape[1:]), [None] * L
+    for l in reversed(range(L)):
+        grad, dh0[l], dC0[l], layer_grads[l] = REFERENCE.lstm_backward(grad, cache["layers"][l])
+    return grad, dh0, dC0, layer_grads
+
+
+def test_the_stacked_backward_lists_its_differences_layer_by_layer_from_the_top():
+    def lower_layer_doubled(dhs, cache):
+        dxs, dh0, dC0, layer_grads = stacked_backward(dhs, cache)
+        return 2 * dxs, dh0, dC0, [{k: 2 * v for k, v in layer_grads[0].items()}, layer_grads[1]]
+    check("stacked_lstm_backward", stacked_backward, stacked_forward, seed=0, sizes=[STACK])  # the reference passes
+    lines = failure("stacked_lstm_backward", lower_layer_doubled, stacked_forward, sizes=[STACK]).splitlines()
+    assert "in the order the backward pass computes them" in lines[0]
+    listed = [line.split(",")[0].strip() for line in lines[1:-1]]
+    assert listed == [f"layer0_d{w}_{g}" for g in "fiCo" for w in "Wb"] + ["dxs"]
+    assert "from lstm_backward of layer 0, given dhs if it is the top layer, else the dxs of layer 1" in lines[1]
+    assert lines[-1].strip().startswith("correct: layer1_dW_f, layer1_db_f") and lines[-1].endswith("dh0, dC0")
+
+
+def test_a_result_of_another_dtype_is_named():
+    sizes = [SEQUENCE, {**SEQUENCE, "T": 2, "dtype": "float32"}]  # as in the visible check of ex04
+
+    def float64_dxs(dhs, cache):
+        dxs, dh0, dC0, grads = REFERENCE.lstm_backward(dhs, cache)
+        return dxs.astype(np.float64), dh0, dC0, grads
+
+    def float64_grads(dhs, cache):
+        dxs, dh0, dC0, grads = REFERENCE.lstm_backward(dhs, cache)
+        return dxs, dh0, dC0, {k: v.astype(np.float64) for k, v in grads.items()}
+
+    check("lstm_backward", REFERENCE.lstm_backward, lstm_forward, seed=0, sizes=sizes)
+    named = failure("lstm_backward", float64_dxs, lstm_forward, sizes=sizes)
+    assert named.startswith("case 1 ") and "np.zeros((T, N, D), dtype=dhs.dtype)" in named  # its catalogued mistake
+    unnamed = failure("lstm_backward", float64_grads, lstm_forward, sizes=sizes)
+    assert "dW_f, db_f, dW_i, db_i, dW_C, db_C, dW_o, db_o are float64, expected float32" in unnamed
+    assert "its inputs are float32" in unnamed
+    assert "dxs is" not in unnamed
+
+
+def test_an_input_changed_in_place_is_named():
+    def changes_dh_t(dh_t, dC_t, cache):
+        out = REFERENCE.lstm_step_backward(dh_t, dC_t, cache)
+        dh_t *= 2
+        return out
+    message = failure("lstm_step_backward", changes_dh_t, lstm_step_forward, sizes=[STEP])
+    assert "the dh_t it was given has changed" in message and "must leave its inputs as they were" in message
+    assert "correct: dC_prev, dW_f" in message

@@ -24,32 +24,53 @@ def test_given_modules_import_numpy_only():
                 assert names == ["numpy"], (module.name, names)
 
 
-def test_given_rnn_equals_rnnlib():
+DTYPES = [np.float64, np.float32]
+
+
+def same(ours, theirs, dtype):
+    """Equal dtypes, and values equal to rounding in that dtype."""
+    assert ours.dtype == theirs.dtype, (ours.dtype, theirs.dtype)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12 if dtype == np.float64 else 1e-5, atol=0 if
+                               dtype == np.float64 else 1e-6)
+
+
+def cast(tree, dtype):
+    return {k: v.astype(dtype) for k, v in tree.items()}
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_given_rnn_equals_rnnlib(dtype):
     rng = np.random.default_rng(0)
-    params = init.rnn_params(3, 4, rng)
-    xs, s0 = rng.standard_normal((5, 2, 3)), rng.standard_normal((2, 4))
-    assert np.allclose(ex01.rnn_forward(xs, s0, params)[0], rnn.rnn_forward(xs, s0, params)[0])
+    params = cast(init.rnn_params(3, 4, rng), dtype)
+    xs, s0 = rng.standard_normal((5, 2, 3)).astype(dtype), rng.standard_normal((2, 4)).astype(dtype)
+    same(ex01.rnn_forward(xs, s0, params)[0], rnn.rnn_forward(xs, s0, params)[0], dtype)
 
 
-def test_given_numerical_gradient_equals_rnnlib():
-    x = np.random.default_rng(1).standard_normal((3, 2))
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_given_numerical_gradient_equals_rnnlib(dtype):
+    x = np.random.default_rng(1).standard_normal((3, 2)).astype(dtype)
     f = lambda v: np.sin(v) * v  # noqa: E731
     df = np.ones_like(x)
-    assert np.allclose(ex02.numerical_gradient(f, x, df), gradcheck.numerical_gradient(f, x, df))
+    ours, theirs = ex02.numerical_gradient(f, x, df), gradcheck.numerical_gradient(f, x, df)
+    assert ours.dtype == theirs.dtype == np.float64  # the differences are taken in float64, whatever x is
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9)
 
 
-def test_given_lstm_equals_rnnlib():
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_given_lstm_equals_rnnlib(dtype):
     rng = np.random.default_rng(2)
-    params = init.lstm_params(3, 4, rng)
-    xs, h0, C0 = rng.standard_normal((5, 2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
-    dhs = rng.standard_normal((5, 2, 4))
+    params = cast(init.lstm_params(3, 4, rng), dtype)
+    xs, h0, C0 = (rng.standard_normal(shape).astype(dtype) for shape in ((5, 2, 3), (2, 4), (2, 4)))
+    dhs = rng.standard_normal((5, 2, 4)).astype(dtype)
     hs, Cs, cache = ex03.lstm_forward(xs, h0, C0, params)
     hs_lib, Cs_lib, cache_lib = lstm.lstm_forward(xs, h0, C0, params)
-    assert np.allclose(hs, hs_lib) and np.allclose(Cs, Cs_lib)
+    same(hs, hs_lib, dtype)
+    same(Cs, Cs_lib, dtype)
     ours, theirs = ex04.lstm_backward(dhs, cache), lstm.lstm_backward(dhs, cache_lib)
     for a, b in zip(ours[:3], theirs[:3], strict=True):
-        assert np.allclose(a, b)
-    assert all(np.allclose(ours[3][k], theirs[3][k]) for k in params)
+        same(a, b, dtype)
+    for k in params:
+        same(ours[3][k], theirs[3][k], dtype)
 
 
 @pytest.mark.parametrize(("assignment", "hidden"), [

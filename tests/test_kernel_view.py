@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from rnncheck.exercise import GRADER_ONLY
 from rnngrade import kernel_view
-from rnngrade.kernel_view import RNNLIB, package_dirs, view_args
+from rnngrade.kernel_view import RNNLIB, exercise_args, kernel_edition, package_dirs, view_args
 from rnngrade.sandbox import bwrap_args, readable_paths
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,11 +44,11 @@ def box(tmp_path):
     return folder
 
 
-def run_in_sandbox(folder, readable, view, code, path=()):
+def run_in_sandbox(folder, readable, view, code, path=(), argv=()):
     """Run `code` with this Python in a sandbox of these binds; its stdout."""
     env = {"PYTHONPATH": ":".join(map(str, path)), "PATH": "/usr/bin:/bin"}
     result = subprocess.run([*bwrap_args(folder, readable, view), "--", sys.executable, "-I" if not path else "-s",
-                             "-c", code], capture_output=True, text=True, env=env, timeout=60)
+                             "-c", code, *argv], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -140,13 +141,62 @@ def test_the_ex06_view_holds_everything_its_model_imports():
 
 def test_rnncheck_imports_of_rnnlib_are_those_of_the_ex06_view_only():
     """rnncheck runs in every graded kernel: it imports rnnlib nowhere but in the cases of ex06, and there only
-    what that kernel sees."""
+    what that kernel sees. Of an exercise's module, a graded kernel sees its kernel edition only."""
     shown = {f"rnnlib.{name.removesuffix('.py')}" for name in RNNLIB["ex06_char_lm"]}
-    for path in (LIB / "rnncheck").glob("*.py"):
-        tree = ast.parse(path.read_text())
-        for node in ast.walk(tree):
+    for path in (LIB / "rnncheck").rglob("*.py"):
+        source = path.read_text()
+        if path.parent.name == "exercises" and path.name != "__init__.py":
+            source = kernel_edition(source)
+        for node in ast.walk(ast.parse(source)):
             names = [node.module] if isinstance(node, ast.ImportFrom) else \
                 [a.name for a in node.names] if isinstance(node, ast.Import) else []
             for name in filter(None, names):
                 if name.split(".")[0] == "rnnlib":
-                    assert path.name == "cases.py" and name in shown, f"{path.name} imports {name}"
+                    assert path.name == "ex06_char_lm.py" and name in shown, f"{path.name} imports {name}"
+
+
+def test_the_kernel_edition_of_an_exercise_is_cut_before_its_references_and_mistakes(tmp_path):
+    source = (LIB / "rnncheck" / "exercises" / "ex04_lstm_backprop.py").read_text()
+    cut = kernel_edition(source)
+    assert source.startswith(cut) and "@EXERCISE.case" in cut
+    assert "EXERCISE.mistake" not in cut and "EXERCISE.reference" not in cut and GRADER_ONLY not in cut
+    with pytest.raises(ValueError, match="grader only"):
+        kernel_edition("EXERCISE.mistake('f', 'hint', 'def f(): pass')\n")
+    folder = tmp_path / "exercises"
+    (folder / "__pycache__").mkdir(parents=True)
+    (folder / "ex01_a.py").write_text(f"x = 1\n{GRADER_ONLY}\ny = 2\n")
+    args = exercise_args(box(tmp_path), folder)
+    [(destination, shown)] = binds(args).items()
+    assert destination == str(folder / "ex01_a.py") and Path(shown).read_text() == "x = 1\n"
+    assert args[-2:] == ["--tmpfs", str(folder / "__pycache__")]  # the compiled whole module
+
+
+SEEN_EXERCISES = """
+import json, pathlib, sys
+compiled = [p.name for p in pathlib.Path(sys.argv[1]).glob("*")]  # before anything is imported (and compiled)
+import rnncheck.exercises as package
+from rnncheck.exercises import CASES, EXERCISES
+folder = pathlib.Path(package.__file__).parent
+print(json.dumps({"cases": sorted(CASES), "references": sum(len(e.references) for e in EXERCISES.values()),
+                  "mistakes": sum(len(f.mistakes) for e in EXERCISES.values() for f in e.functions.values()),
+                  "texts": [p.read_text() for p in folder.glob("ex*.py")], "compiled": compiled}))
+"""
+
+
+@needs_bwrap
+def test_in_a_sandbox_the_exercises_modules_hold_cases_but_no_reference_or_mistake(tmp_path):
+    import json
+
+    import rnncheck.exercises
+    from rnncheck.exercises import CASES
+
+    compiled = Path(rnncheck.exercises.__file__).parent / "__pycache__"
+    assert any(compiled.iterdir())  # the grader's own compiled copies of the whole modules
+    folder = box(tmp_path)
+    readable = readable_paths()
+    out = run_in_sandbox(folder, readable, view_args("ex04_lstm_backprop", folder, readable, package_dirs()),
+                         SEEN_EXERCISES, argv=[compiled])
+    found = json.loads(out)
+    assert found["cases"] == sorted(CASES)
+    assert found["references"] == 0 and found["mistakes"] == 0 and found["compiled"] == []
+    assert found["texts"] and not any("EXERCISE.mistake" in text or GRADER_ONLY in text for text in found["texts"])

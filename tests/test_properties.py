@@ -6,11 +6,14 @@ import types
 import numpy as np
 import pytest
 
-from rnncheck.cases import CASES, _text_loss, _unflat
+from rnncheck.cases import CASES
 from rnncheck.check import run_case
 from rnncheck.compare import diagnose
+from rnncheck.exercises.ex06_char_lm import _text_loss, _unflat
 from rnncheck.properties import counts_alike, counts_fit
-from rnngrade.reference import REFERENCE, stacked_lstm_backward, stacked_lstm_forward
+from rnngrade.reference import REFERENCE
+
+stacked_lstm_forward, stacked_lstm_backward = REFERENCE.stacked_lstm_forward, REFERENCE.stacked_lstm_backward
 
 
 def draws(rng, p, R):

@@ -23,6 +23,8 @@ import numpy as np
 
 from .cases import CASES, WrongResult
 from .compare import diagnose
+from .exercise import DTYPE, dtype_code
+from .exercises import FUNCTIONS
 from .report import RESULTS, CheckFailed, record
 
 MIME = "application/vnd.rnn-course.check+json"
@@ -64,11 +66,7 @@ def check(name, *functions, seed, sizes):
 
 
 # A function that calls another exercise function: a failure is first blamed on a wrong callee.
-CALLEES = {"rnn_forward": ("rnn_step_forward",), "softmax_output": ("softmax",),
-           "rnn_backward": ("rnn_step_backward",), "lstm_backward": ("lstm_step_backward",),
-           "lstm_step_forward": ("forget_gate", "input_gate", "candidate_cell", "cell_update", "output_gate",
-                                 "hidden_state"),
-           "stacked_lstm_backward": ("lstm_backward", "lstm_step_backward")}
+CALLEES = {name: function.callees for name, function in FUNCTIONS.items() if function.callees}
 
 
 def _wrong_callee(name, function):
@@ -94,10 +92,14 @@ def _wrong_callee(name, function):
 
 def run_case(make, fns, seed, k, size):
     """The outputs of one case as a dict of float arrays, or {"error": "..."} if the code raised or
-    returned something the case cannot use."""
+    returned something the case cannot use. A case with a size "dtype" records the dtype of each result
+    (key ".dtype" appended, value dtype_code) instead of its values; the inputs it was given it leaves out."""
     rng = np.random.default_rng([seed, k])
     try:
         raw = make(rng, fns, **size)
+        if "dtype" in size:
+            return {f"{key}{DTYPE}": np.array(dtype_code(value), dtype=np.float64) for key, value in raw.items()
+                    if not key.startswith("input_")}
         return {key: np.asarray(value, dtype=np.float64) for key, value in raw.items()}
     except WrongResult as err:
         return {"error": str(err)}

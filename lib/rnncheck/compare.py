@@ -10,17 +10,21 @@ import re
 import numpy as np
 
 from .cases import CASES
+from .exercise import DTYPE, dtype_name
 from .flow import in_flow_order
 
 RTOL, ATOL = 1e-5, 1e-7
+INPUT = "input_"  # the key of an input after the call, which must have left it as it was
 
 
-def _close(a, b):
-    return a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=ATOL))
+def _close(a, b, equal_nan=False):
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=RTOL, atol=ATOL, equal_nan=equal_nan))
 
 
-def _matches(outputs, expected):
-    return "error" not in expected and all(k in outputs and _close(outputs[k], v) for k, v in expected.items())
+def _matches(outputs, mistake):
+    """Do the outputs equal a mistake's (NaN where it has NaN: a mistake may overflow)?"""
+    return "error" not in mistake and all(k in outputs and _close(outputs[k], v, equal_nan=True)
+                                          for k, v in mistake.items())
 
 
 def diagnose(name, outputs, expected, mistakes=()):
@@ -35,6 +39,8 @@ def diagnose(name, outputs, expected, mistakes=()):
     case = CASES.get(name)
     if case is not None and case.judge is not None:
         return _judged(name, case, outputs, expected, mistakes)
+    if any(key.endswith(DTYPE) for key in expected):
+        return _dtypes(name, outputs, expected, mistakes)
     problems, wrong = [], []
     if (keys := _wrong_keys(name, outputs, expected)) is not None:
         problems.append(keys)
@@ -53,8 +59,12 @@ def diagnose(name, outputs, expected, mistakes=()):
     for hint, mistake in mistakes:
         if _matches(outputs, mistake):
             return f"{name}: {hint}"
-    right = [k for k, _ in in_flow_order(name, expected)
-             if k not in wrong and k in outputs and outputs[k].shape == expected[k].shape]
+    problems += [f"the {key.removeprefix(INPUT)} it was given has changed ({_largest(outputs[key], expected[key])}): "
+                 f"{name} must leave its inputs as they were (a += b and a *= b change the array a itself, and so "
+                 "the caller's; a = a + b makes a new one)" for key in wrong if key.startswith(INPUT)]
+    wrong = [key for key in wrong if not key.startswith(INPUT)]
+    right = [k for k, _ in in_flow_order(name, expected) if not k.startswith(INPUT)
+             and k not in wrong and k in outputs and outputs[k].shape == expected[k].shape]
     correct = [f"correct: {', '.join(right)}"] if right and len(expected) > 1 else []
     flow = in_flow_order(name, wrong)
     if len(flow) > 1 and all(equation for _, equation in flow):
@@ -66,6 +76,26 @@ def diagnose(name, outputs, expected, mistakes=()):
     problems += [f"{key} differs from the expected values ({_largest(outputs[key], expected[key])})"
                  + (f"; it comes from {equation}" if equation else "") for key, equation in flow]
     return f"{name}: " + "; ".join(problems + correct)
+
+
+def _dtypes(name, outputs, expected, mistakes):
+    """For a dtype case, whose outputs are the dtypes of the results (rnncheck.exercise.DTYPE)."""
+    got = {key.removesuffix(DTYPE): value for key, value in outputs.items()}
+    want = {key.removesuffix(DTYPE): value for key, value in expected.items()}
+    problems = [keys] if (keys := _wrong_keys(name, got, want)) is not None else []
+    wrong = [key for key, _ in in_flow_order(name, want) if key in got and got[key] != want[key]]
+    if not problems and not wrong:
+        return None
+    for hint, mistake in mistakes:
+        if _matches(outputs, mistake):
+            return f"{name}: {hint}"
+    groups = {}
+    for key in wrong:
+        groups.setdefault((dtype_name(got[key]), dtype_name(want[key])), []).append(key)
+    problems += [f"{', '.join(keys)} {'is' if len(keys) == 1 else 'are'} {found}, expected {wanted}"
+                 for (found, wanted), keys in groups.items()]
+    return (f"{name}: " + "; ".join(problems) + " (its inputs are float32: the results keep their dtype; an array "
+            "made with np.zeros or np.empty is float64 unless given a dtype)")
 
 
 def _largest(got, want):

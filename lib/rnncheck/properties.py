@@ -59,6 +59,9 @@ def judge_draws(got, expected):
     if got["reproducible"] != 1:
         return ("called twice with Generators in the same state, it drew different ids: draw only with the rng "
                 "passed in (rng.random(...), rng.choice(...)), never with np.random's own functions")
+    if got.get("input_changed", 0) != 0:
+        return ("it changed the logits it was given: sample_next must leave them as they were (z /= temperature "
+                "or z -= ... on z = logits changes the caller's array; z = logits / temperature makes a new one)")
     probs, counts = expected["probs"], got["counts"]
     if counts.shape != probs.shape:
         return f"the counts have shape {counts.shape}, expected {probs.shape}"
@@ -72,7 +75,7 @@ def resembles_draws(got, mistake):
     """Do the student's draws look like the mistake's, row by row?"""
     if got.get("counts") is None or got["counts"].shape != mistake["counts"].shape:
         return False
-    if got["reproducible"] != mistake["reproducible"]:
+    if got["reproducible"] != mistake["reproducible"] or got.get("input_changed") != mistake.get("input_changed"):
         return False
     return all(counts_alike(a, b) for a, b in zip(got["counts"], mistake["counts"], strict=True))
 

@@ -1,5 +1,5 @@
-"""What of the course a grading kernel can import: rnncheck always; of rnnlib only what its exercise builds on
-(for most exercises nothing); rnnbook and rnngrade never.
+"""What of the course a grading kernel can import: rnncheck always (its exercises' modules without what only the
+grader sees); of rnnlib only what its exercise builds on (for most exercises nothing); rnnbook and rnngrade never.
 
 rnncheck bars rnnlib's functions while a check runs, so that students who call the library see it fail in
 their own Jupyter; but code in a kernel can undo anything the kernel does. So a graded kernel cannot import
@@ -11,6 +11,8 @@ bound over it.
 import importlib.util
 import re
 from pathlib import Path
+
+from rnncheck.exercise import GRADER_ONLY
 
 HIDDEN = ("rnnlib", "rnnbook", "rnngrade")  # the course's packages but rnncheck
 
@@ -51,6 +53,29 @@ def given_args(assignment, box, given_dir):
     return args
 
 
+def kernel_edition(source):
+    """An exercise module of rnncheck.exercises as a graded kernel sees it: cut at its GRADER_ONLY line, before the
+    references and the mistakes (which are near-answers). A ValueError when the module has no such line."""
+    lines = source.splitlines(keepends=True)
+    for k, line in enumerate(lines):
+        if line.rstrip("\r\n") == GRADER_ONLY:
+            return "".join(lines[:k])
+    raise ValueError(f"an exercise module needs the line {GRADER_ONLY!r} before its references and mistakes")
+
+
+def exercise_args(box, exercises_dir):
+    """bwrap arguments that show every module of rnncheck.exercises (in `exercises_dir`) as its kernel edition."""
+    args = []
+    for module in sorted(exercises_dir.glob("ex*.py")):
+        cut = box / "view" / "exercises" / module.name
+        cut.parent.mkdir(parents=True, exist_ok=True)
+        _readable_file(cut, kernel_edition(module.read_text()))
+        args += ["--ro-bind", str(cut), str(module)]
+    if args and (exercises_dir / "__pycache__").is_dir():
+        args += ["--tmpfs", str(exercises_dir / "__pycache__")]  # compiled copies of the whole modules
+    return args
+
+
 def package_dirs(names=HIDDEN):
     """{name: folder} of the course's packages as this Python would import them; missing ones are left out."""
     found = {}
@@ -79,9 +104,9 @@ def view_args(assignment, box, shown, packages):
             args += ["--ro-bind", str(blocked), str(folder)]
     rnncheck = importlib.util.find_spec("rnncheck")
     if rnncheck is not None and rnncheck.submodule_search_locations:
-        given = Path(next(iter(rnncheck.submodule_search_locations))) / "given"
-        if any(given.is_relative_to(s) for s in map(Path, shown)):  # only what the kernel would see
-            args += given_args(assignment, box, given)
+        folder = Path(next(iter(rnncheck.submodule_search_locations)))
+        if any(folder.is_relative_to(s) for s in map(Path, shown)):  # only what the kernel would see
+            args += given_args(assignment, box, folder / "given") + exercise_args(box, folder / "exercises")
     return args
 
 

@@ -17,7 +17,7 @@ from rnncheck.cases import CASES
 from rnncheck.check import MIME, decode, run_case
 from rnncheck.compare import diagnose
 
-from .mistakes import mistakes_for
+from .mistakes import mistake_function, mistakes_for
 from .reference import REFERENCE
 
 
@@ -59,7 +59,7 @@ def expected_outputs(call):
             expected.append(run_case(case.make, REFERENCE, call.seed, k, size))
             per_case = []
             for mistake in mistakes_for(call.name):
-                fns = types.SimpleNamespace(**{**vars(REFERENCE), function: mistake.function()})
+                fns = types.SimpleNamespace(**{**vars(REFERENCE), function: mistake_function(mistake)})
                 per_case.append((mistake.hint, run_case(case.make, fns, call.seed, k, size)))
             mistakes.append(per_case)
     return expected, mistakes

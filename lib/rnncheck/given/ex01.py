@@ -10,9 +10,10 @@ def rnn_step_forward(x_t, s_prev, params):
 
 
 def rnn_forward(xs, s0, params):
-    """xs (T, N, D), s0 (N, H) -> ss (T, N, H), ss[t] the state after xs[t]; and the cache."""
+    """xs (T, N, D), s0 (N, H) -> ss (T, N, H), ss[t] the state after xs[t]; and the cache. Keeps the dtype of its
+    inputs (float32 in, float32 out)."""
     T, N = xs.shape[:2]
-    ss = np.zeros((T, N, s0.shape[1]))  # (T, N, H)
+    ss = np.zeros((T, N, s0.shape[1]), dtype=np.result_type(xs, s0, params["W"]))  # (T, N, H)
     steps, s_t = [], s0
     for t in range(T):
         s_t, step = rnn_step_forward(xs[t], s_t, params)

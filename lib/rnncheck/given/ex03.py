@@ -30,13 +30,14 @@ def lstm_forward(xs, h0, C0, params):
     """The LSTM over a sequence. xs: (T, N, D); h0, C0: (N, H).
 
     Returns hs, Cs (T, N, H), every hidden and cell state, and the cache that lstm_backward reads:
-    {"steps": the T step caches, in time order, "xs_shape": (T, N, D), "params": params}.
+    {"steps": the T step caches, in time order, "xs_shape": (T, N, D), "params": params}. Keeps the dtype of its
+    inputs (float32 in, float32 out).
     """
     H, D = params["W_f"].shape[0], xs.shape[2]
     if params["W_f"].shape != (H, H + D):
         raise ValueError(f"xs has {D} features per step, so W_f must be ({H}, {H + D}), got "
                          f"{params['W_f'].shape}: does this layer read the right input?")
-    hs = np.empty((len(xs),) + h0.shape)  # (T, N, H)
+    hs = np.empty((len(xs),) + h0.shape, dtype=np.result_type(xs, h0, C0, params["W_f"]))  # (T, N, H)
     Cs = np.empty_like(hs)  # (T, N, H)
     steps, h_t, C_t = [], h0, C0
     for t in range(len(xs)):

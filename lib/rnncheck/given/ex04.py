@@ -25,16 +25,16 @@ def lstm_backward(dhs, cache, dC_n=None):
     """Backpropagation through time for one layer: dhs (T, N, H), the gradient of every h_t of the layer.
 
     dC_n: optional (N, H) gradient of the last cell state. Returns dxs (T, N, D_in), dh0 (N, H), dC0 (N, H)
-    and grads, a dict with the keys of params (summed over time).
+    and grads, a dict with the keys of params (summed over time). Keeps the dtype of dhs (float32 in, float32 out).
     """
     steps, params = cache["steps"], cache["params"]
     T, N, D_in = cache["xs_shape"]
     H = params["W_f"].shape[0]
     if dhs.shape != (T, N, H):
         raise ValueError(f"dhs must have this layer's hidden states' shape {(T, N, H)}, got {dhs.shape}")
-    dxs = np.zeros((T, N, D_in))
-    dh_next = np.zeros((N, H))
-    dC_next = np.zeros((N, H)) if dC_n is None else dC_n
+    dxs = np.zeros((T, N, D_in), dtype=dhs.dtype)
+    dh_next = np.zeros((N, H), dtype=dhs.dtype)
+    dC_next = np.zeros((N, H), dtype=dhs.dtype) if dC_n is None else dC_n
     grads = {k: np.zeros_like(v) for k, v in params.items()}
     for t in reversed(range(T)):
         dxs[t], dh_next, dC_next, step_grads = lstm_step_backward(dhs[t] + dh_next, dC_next, steps[t])
