@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # nbgrader and jupyter-book call other entry points of the environment: keep its bin/ first on PATH.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: book book-instructor test test-fast portability env mathjax lint check-outputs pytest bench clean system-deps
+.PHONY: book book-instructor translations test test-fast portability env mathjax lint check-outputs pytest bench clean system-deps
 
 env: $(VENV)/.installed
 
@@ -34,9 +34,26 @@ _build/.exec-inputs: $(EXEC_INPUTS)
 # --all re-reads every page (executed notebooks come from the cache), so that every warning of the whole
 # book is reported on every build, not only those of the pages that changed.
 # The student edition, the one to publish: no function a student writes in an exercise shows its body.
+# Its Chinese edition follows, in _build/html/zh/: the same pages translated by the catalogues in
+# locale/zh_CN/LC_MESSAGES, its configuration derived from _config.yml by tools/i18n.py (language, title, and
+# the English build's execution cache, so that it executes nothing). A language has doctrees of its own: it is
+# built in _build/zh and its HTML moved into place. The offline check reads both editions.
+ZH := _build/zh
 book: env mathjax _build/.exec-inputs
 	RNNBOOK_EDITION=student $(BIN)/jupyter-book build --all . -W -n --keep-going
+	$(BIN)/python tools/i18n.py config zh_CN $(ZH)
+	RNNBOOK_EDITION=student $(BIN)/jupyter-book build --all . --config $(ZH)/_config.zh_CN.yml --path-output $(ZH) \
+	    -W -n --keep-going
+	rm -rf _build/html/zh
+	mv $(ZH)/_build/html _build/html/zh
 	$(BIN)/python tools/check_offline_html.py _build/html
+
+# The catalogues follow the English pages: the strings are extracted again (no execution, a few seconds) and
+# merged into locale/<language>/LC_MESSAGES/ with every existing translation as a compendium (tools/i18n.py).
+# Then translate what is untranslated or fuzzy, and check with `python tools/po_check.py`.
+translations: env
+	$(BIN)/python tools/i18n.py update
+	@$(BIN)/python tools/i18n.py status --pot _build/i18n/_build/gettext || true
 
 # The instructor edition, every function in full, in _build/instructor/html. The edition changes what cells
 # print, so it has its own execution cache (_build/instructor/_build/.jupyter_cache): neither edition's pages

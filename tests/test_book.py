@@ -1,4 +1,5 @@
-"""Checks of the built book in _build/html (`make test` builds it first with warnings as errors).
+"""Checks of the built book in _build/html (`make test` builds it first with warnings as errors), in each of
+its editions: the English one in _build/html and the Chinese one in _build/html/zh.
 
 Rendering is checked in headless Chromium with the network unused: the math must be typeset by the
 book's own MathJax and every image must load.
@@ -20,6 +21,9 @@ pytestmark = pytest.mark.book  # reads the built book: `make book` first
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
+# Every edition, in its folder of the built book (book_editions in _config.yml): the English one is SITE itself.
+EDITIONS = {language: SITE / edition["folder"] for language, edition in
+            yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]["book_editions"].items()}
 sys.path.insert(0, str(ROOT / "tools"))
 from check_offline_html import remote_assets  # noqa: E402
 
@@ -68,11 +72,12 @@ def toc_pages():
     return pages
 
 
-@pytest.fixture(scope="module")
-def site():
-    if not (SITE / "index.html").exists():
-        pytest.fail("_build/html is missing: run `make book` (or `make test`, which builds it) first")
-    return SITE
+@pytest.fixture(scope="module", params=sorted(EDITIONS))
+def site(request):
+    site = EDITIONS[request.param]
+    if not (site / "index.html").exists():
+        pytest.fail(f"{site.relative_to(ROOT)} is missing: run `make book` (or `make test`, which builds it) first")
+    return site
 
 
 def test_every_page_of_the_toc_is_built(site):

@@ -74,7 +74,7 @@ def main(paths):
         found = problems(path)
         total += len(found)
         for line in found:
-            print(f"{path.relative_to(ROOT) if path.is_absolute() else path}: {line}")
+            print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {line}")
     print(f"{len(paths)} catalogues, {total} problems")
     return 1 if total else 0
 
