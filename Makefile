@@ -51,7 +51,7 @@ book: env mathjax _build/.exec-inputs
 # The catalogues follow the English pages: the strings are extracted again (no execution, a few seconds) and
 # merged into locale/<language>/LC_MESSAGES/ with every existing translation as a compendium (tools/i18n.py).
 # Then translate what is untranslated or fuzzy, and check with `python tools/po_check.py`.
-translations: env
+translations: env mathjax
 	$(BIN)/python tools/i18n.py update
 	@$(BIN)/python tools/i18n.py status --pot _build/i18n/_build/gettext || true
 
