@@ -177,3 +177,13 @@ def test_an_input_changed_in_place_is_named():
     message = failure("lstm_step_backward", changes_dh_t, lstm_step_forward, sizes=[STEP])
     assert "the dh_t it was given has changed" in message and "must leave its inputs as they were" in message
     assert "correct: dC_prev, dW_f" in message
+
+
+def test_a_cache_that_is_not_the_promised_dict_is_named():
+    from rnncheck.given.ex01 import rnn_step_forward
+
+    def tuple_cache(x_t, s_prev, params):
+        s_t, cache = rnn_step_forward(x_t, s_prev, params)
+        return s_t, tuple(cache.values())
+    message = failure("rnn_step_forward", tuple_cache, sizes=[{"N": 2, "D": 3, "H": 4}])
+    assert "returned as its cache a tuple: it must be a dict with the keys x_t, s_prev, s_t, params" in message

@@ -100,5 +100,6 @@ def test_rnnlib_and_rnncheck_need_only_numpy(installed):
     assert {p["name"].lower() for p in packages} <= {"numpy", "rnnlib", "pip", "setuptools"}
     modules = ["rnnlib." + m for m in ("activations", "charlm", "fused", "gradcheck", "init", "interop", "lstm",
                                        "memory", "optim", "output", "rnn", "stacked", "text")]
-    modules += ["rnncheck.check", "rnncheck.cases", "rnncheck.compare", "rnncheck.isolate", "rnncheck.properties"]
+    modules += ["rnncheck.check", "rnncheck.cases", "rnncheck.compare", "rnncheck.isolate", "rnncheck.properties",
+                "rnncheck.exercises"]
     run([venv / "bin" / "python", "-I", "-c", "import " + ", ".join(modules)])

@@ -20,7 +20,7 @@ HIDDEN = ("rnnlib", "rnnbook", "rnngrade")  # the course's packages but rnncheck
 # The character model's exercise builds on the model (forward pass, loss and gradients, evaluation, loading the
 # shipped run), on the corpus and on the optimizers; what it asks for (sampling, generation, the training step)
 # is what rnnlib.charlm adds to rnnlib.charmodel. So its kernel's rnnlib.charlm is rnnlib.charmodel, with what
-# that imports. rnncheck's cases of that exercise use the same modules (see rnncheck.cases).
+# that imports. rnncheck's cases of that exercise use the same modules (see rnncheck.exercises.ex06_char_lm).
 CHARMODEL = ("text.py", "optim.py", "init.py", "output.py", "stacked.py", "fused.py", "lstm.py", "activations.py",
              "_checks.py", "data")
 RNNLIB = {"ex06_char_lm": {"charlm.py": "charmodel.py", **{name: name for name in CHARMODEL}}}

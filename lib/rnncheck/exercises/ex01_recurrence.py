@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..draw import normal, rnn_params
-from ..exercise import Exercise, variant
+from ..exercise import Exercise, WrongResult, variant
 
 EXERCISE = Exercise("ex01_recurrence")
 
@@ -24,14 +24,27 @@ def _softmax(rng, fns, N, K, T=None, scale=3.0, dtype="float64"):
 @EXERCISE.case("rnn_step_forward")
 def _rnn_step_forward(rng, fns, N, D, H, dtype="float64"):
     x_t, s_prev, params = normal(rng, N, D, dtype=dtype), normal(rng, N, H, dtype=dtype), rnn_params(rng, D, H, dtype)
-    s_t, _ = fns.rnn_step_forward(x_t, s_prev, params)
+    s_t, cache = fns.rnn_step_forward(x_t, s_prev, params)
+    _cache_keys(cache, ("x_t", "s_prev", "s_t", "params"))
     return {"s_t": s_t}
+
+
+def _cache_keys(cache, keys):
+    """The cache a forward pass returns is what its backward pass reads: a dict with these keys."""
+    if not isinstance(cache, dict) or set(cache) != set(keys):
+        has = f"a dict with the keys {', '.join(sorted(map(str, cache)))}" if isinstance(cache, dict) \
+            else f"a {type(cache).__name__}"
+        raise WrongResult(f"returned as its cache {has}: it must be a dict with the keys {', '.join(keys)}")
 
 
 @EXERCISE.case("rnn_forward")
 def _rnn_forward(rng, fns, T, N, D, H, dtype="float64"):
     xs, s0, params = normal(rng, T, N, D, dtype=dtype), normal(rng, N, H, dtype=dtype), rnn_params(rng, D, H, dtype)
-    ss, _ = fns.rnn_forward(xs, s0, params)
+    ss, cache = fns.rnn_forward(xs, s0, params)
+    _cache_keys(cache, ("steps", "s0", "params"))
+    if len(cache["steps"]) != T:
+        raise WrongResult(f"returned a cache whose 'steps' holds {len(cache['steps'])} step caches for {T} steps: "
+                          "it holds the cache of every step, in time order")
     return {"ss": ss}
 
 

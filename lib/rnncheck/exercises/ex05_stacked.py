@@ -7,7 +7,7 @@ grader's references build their stacked cache in that same layout from rnnlib.ls
 """
 
 from ..draw import lstm_params, named, normal
-from ..exercise import Exercise, variant
+from ..exercise import Exercise, WrongResult, variant
 
 EXERCISE = Exercise("ex05_stacked")
 
@@ -31,7 +31,10 @@ def _stacked_inputs(rng, T, N, D, H, L, dtype):
 
 @EXERCISE.case("stacked_lstm_forward")
 def _stacked_lstm_forward(rng, fns, T, N, D, H, L, dtype="float64"):
-    hs, h_n, C_n, _ = fns.stacked_lstm_forward(*_stacked_inputs(rng, T, N, D, H, L, dtype))
+    hs, h_n, C_n, cache = fns.stacked_lstm_forward(*_stacked_inputs(rng, T, N, D, H, L, dtype))
+    if not (isinstance(cache, dict) and set(cache) == {"layers"} and len(cache["layers"]) == L):
+        raise WrongResult(f"returned a cache that is not {{'layers': [the lstm_forward cache of each of the {L} "
+                          "layers]}")
     return {"hs": hs, "h_n": h_n, "C_n": C_n}
 
 
