@@ -181,12 +181,6 @@ def test_every_image_has_alt_text_that_describes_it(site):
     assert not bad, "images without an alt text that describes them:\n" + "\n".join(map(str, bad))
 
 
-# Figures drawn to a fixed scale by rnnbook.diagrams (one data unit is a fixed number of inches, so that the
-# labels fit their boxes): about 9 inches wide, they keep their text at 11 to 14 pt and are shown smaller on
-# a phone. Their floor on a phone is this lower one.
-DIAGRAMS = {"fig-rec-unrolled", "fig-bptt-truncated", "fig-gates-gate", "fig-gates-cell", "fig-forget-cell",
-            "fig-input-gate", "fig-input-candidate", "fig-cell-update", "fig-output-gate", "fig-stacked-network"}
-
 COLUMN_PROBE = """<script>
 window.addEventListener('load', () => {
   const widths = [...document.images].map(i => i.getBoundingClientRect().width);
@@ -211,8 +205,9 @@ def smallest_text_pt(svg):
 
 
 def test_figure_text_is_legible_on_a_phone(site):
-    """Shown in the column of a phone 390 px wide, no figure's text is smaller than 8 px (5.5 px for the
-    fixed-scale diagrams of DIAGRAMS); on a laptop (1280 px) none is smaller than 11 px (9 px for those).
+    """Shown in the column of a phone 390 px wide, no figure's text is smaller than 8 px; on a laptop
+    (1280 px) none is smaller than 11 px. This holds for the diagrams drawn to a fixed scale too
+    (rnnbook.diagrams), whose text is sized for it.
 
     A figure is shown at its own width (its SVG's width, pt * 4/3 px) or the column's, whichever is smaller,
     so its text is size * shown width / viewBox width px. The column is measured in Chromium, at a window of
@@ -228,8 +223,8 @@ def test_figure_text_is_legible_on_a_phone(site):
         path = (site / Path(page).parent / src).resolve()
         box, size = smallest_text_pt(path)
         own = box * 4 / 3  # px: matplotlib's SVG width is the viewBox width in pt
-        for column, floor, plot_floor in ((phone_column, 5.5, 8), (laptop["widest"], 9, 11)):
+        for column, floor in ((phone_column, 8), (laptop["widest"], 11)):
             px = size * min(own, column) / box
-            if px < (floor if figure_id in DIAGRAMS else plot_floor):
+            if px < floor:
                 small.append(f"{page} {figure_id or src}: {px:.1f} px in a column of {column:.0f} px")
     assert not small, "figure text too small to read:\n" + "\n".join(small)

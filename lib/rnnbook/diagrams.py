@@ -27,8 +27,11 @@ PALETTE = {
     "cell": "#f3f4f6",  # background of the LSTM cell
 }
 
-FONTSIZE = 14  # node labels
-SMALL = 12  # annotations
+# Text sizes, in points. A drawing is about 8.5 inches wide and is shown at the column's width: on a phone
+# (a column of about 340 px) a text of size s pt in a figure w pt wide is s * 340 / w px, and 16 pt keeps
+# every text of every drawing at 8 px or more; each drawing is laid out for these sizes.
+FONTSIZE = 16  # node labels
+SMALL = 16  # annotations, in italic or in a lighter colour where they must stand apart from the labels
 
 LSTM_PARTS = ("forget", "input", "candidate", "cell", "output")
 
@@ -38,7 +41,9 @@ LSTM_EQUATIONS = {
     "input": r"input gate:  $i_t = \sigma(W_i\,[h_{t-1}, x_t] + b_i)$",
     "candidate": r"candidate:  $\tilde{C}_t = \tanh(W_C\,[h_{t-1}, x_t] + b_C)$",
     "cell": r"cell update:  $C_t = f_t * C_{t-1} + i_t * \tilde{C}_t$",
-    "output": r"output gate:  $o_t = \sigma(W_o\,[h_{t-1}, x_t] + b_o)$,   $h_t = o_t * \tanh(C_t)$",
+    # two lines: at the drawings' text size the two equations are wider than the cell
+    "output": r"output gate:  $o_t = \sigma(W_o\,[h_{t-1}, x_t] + b_o)$," "\n"
+    r"hidden state:  $h_t = o_t * \tanh(C_t)$",
 }
 
 
@@ -153,8 +158,8 @@ def draw_unrolled_rnn(T=3, ax=None):
     if not isinstance(T, (int, np.integer)) or not 1 <= T <= 6:
         raise ValueError(f"T must be an integer between 1 and 6, got {T!r}")
     T = int(T)
-    dx = 2.3  # distance between steps
-    x0 = 5.1  # first unrolled column
+    dx = 2.15  # distance between steps
+    x0 = 5.0  # first unrolled column
     ax, created = _new_axes(ax)
     rows = {"x": 0.0, "s": 1.75, "o": 3.5}
     bw, bh = 0.95, 0.6
@@ -264,7 +269,7 @@ def draw_lstm_cell(highlight=None, ax=None):
 
     # geometry
     y_c, y_mid, y_layer, y_bus = 5.2, 3.6, 2.1, 0.7
-    x_in, x_f, x_i, x_g, x_o, x_h, x_split = 1.0, 2.6, 4.1, 6.0, 7.7, 9.1, 10.0
+    x_in, x_f, x_i, x_g, x_o, x_h, x_split = 0.9, 2.85, 4.25, 6.0, 7.7, 9.1, 10.0
     x_box = 10.7  # right edge of the cell
     x_left, x_right = -1.3, 12.0
     lh, lwid, r = 0.64, 1.0, 0.24
@@ -300,7 +305,7 @@ def draw_lstm_cell(highlight=None, ax=None):
     _arrow(ax, [(x_in, -0.9), (x_in, y_bus)], col(c["input"], *gates), lw=lw(*gates), head=False)
     _dot(ax, (x_in, y_bus), col(c["line"], *gates))
     ax.text(x_in, -1.0, "$x_t$", ha="center", va="top", fontsize=FONTSIZE, color=tcol(*gates))
-    ax.text(x_in + 0.15, y_bus - 0.12, "$[h_{t-1}, x_t]$", ha="left", va="top", fontsize=SMALL, color=tcol(*gates))
+    ax.text(x_in + 0.1, y_bus + 0.12, "$[h_{t-1}, x_t]$", ha="left", va="bottom", fontsize=SMALL, color=tcol(*gates))
 
     # --- the four layers, each fed from the bus
     layers = [
@@ -309,17 +314,8 @@ def draw_lstm_cell(highlight=None, ax=None):
         (x_g, "tanh", c["candidate"], "candidate"),
         (x_o, r"$\sigma$", c["gate"], "output"),
     ]
-    for x, text, color, part in layers:
-        ax.text(
-            x - 0.12,
-            (y_bus + y_layer - lh / 2) / 2,
-            part,
-            ha="right",
-            va="center",
-            fontsize=SMALL - 1,
-            style="italic",
-            color=tcol(part),
-        )
+    for x, text, color, part in layers:  # each layer named under the point where it leaves the bus
+        ax.text(x, y_bus - 0.16, part, ha="center", va="top", fontsize=SMALL, style="italic", color=tcol(part))
         if x != x_o:
             _dot(ax, (x, y_bus), col(c["line"], part))
         _arrow(ax, [(x, y_bus), (x, y_layer - lh / 2)], col(color, part), lw=lw(part))
@@ -354,13 +350,13 @@ def draw_lstm_cell(highlight=None, ax=None):
     _arrow(ax, [(x_o, y_top), (x_o, y_mid), (x_h - r, y_mid)], col(c["gate"], "output"), lw=lw("output"))
     ax.text(x_o + 0.13, (y_top + y_mid) / 2, "$o_t$", ha="left", va="center", fontsize=FONTSIZE, color=tcol("output"))
     y_tanh = (y_c + y_mid + r) / 2 + 0.02
-    th = 0.42
+    th = 0.5
     _dot(ax, (x_h, y_c), col(c["state"], "cell", "output"))
     _arrow(ax, [(x_h, y_c), (x_h, y_tanh + th / 2)], col(c["state"], "output"), lw=lw("output"))
     ax.add_patch(
         Ellipse(
             (x_h, y_tanh),
-            0.95,
+            1.1,
             th,
             facecolor=_tint(col(c["candidate"], "output"), 0.16),
             edgecolor=col(c["candidate"], "output"),
@@ -385,9 +381,11 @@ def draw_lstm_cell(highlight=None, ax=None):
     ax.text(x_split, 7.0, "$h_t$", ha="center", va="bottom", fontsize=FONTSIZE, color=tcol("output"))
 
     if highlight is not None:
-        ax.text(x_box / 2, -1.85, LSTM_EQUATIONS[highlight], ha="center", va="top", fontsize=FONTSIZE, color=c["line"])
-    ylim = (-2.65 if highlight is not None else -1.65, 7.6)
-    return _finish(ax, created, (x_left - 1.25, x_right + 0.8), ylim, inches_per_unit=0.586)
+        equation = LSTM_EQUATIONS[highlight]
+        ax.text(x_box / 2, -1.85, equation, ha="center", va="top", fontsize=FONTSIZE, color=c["line"], linespacing=1.6)
+    lines = LSTM_EQUATIONS[highlight].count("\n") + 1 if highlight is not None else 0
+    ylim = (-2.0 - 0.65 * lines if lines else -1.65, 7.6)
+    return _finish(ax, created, (x_left - 1.2, x_right + 0.7), ylim, inches_per_unit=0.586)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -423,7 +421,7 @@ def draw_stacked_network(layers=3, steps=3, ax=None):
             name, color, symbol = "output layer", c["output"], "o"
         else:
             name, color, symbol = f"hidden layer {row}", c["state"], f"h^{{({row})}}"
-        ax.text(0.0, y, name, ha="left", va="center", fontsize=SMALL + 1, color=color)
+        ax.text(0.0, y, name, ha="left", va="center", fontsize=SMALL, color=color)
         for x, t in zip(xs, subs, strict=True):
             _box(ax, (x, y), f"${symbol}_{{{t}}}$", color, w=bw, h=bh)
             if row < n_rows - 1:
@@ -439,16 +437,16 @@ def draw_stacked_network(layers=3, steps=3, ax=None):
     ax.text(
         0.0,
         -0.95,
-        "$h^{(l)}_t$: state of hidden layer $l$ at step $t$, the input of layer $l+1$"
-        " (layer 1 reads $x_t$).\nHorizontal arrows: each layer's own weights, the same at every step.",
+        "$h^{(l)}_t$: state of hidden layer $l$ at step $t$, the input of layer $l+1$\n"
+        "(layer 1 reads $x_t$). Horizontal arrows: each layer's own weights,\nthe same at every step.",
         ha="left",
         va="top",
         fontsize=SMALL,
         color=c["line"],
         linespacing=1.5,
     )
-    # at least as wide as the two lines of explanation under the drawing
-    return _finish(ax, created, (-0.2, max(right + 0.2, 10.0)), (-1.85, (n_rows - 1) * dy + 0.5), inches_per_unit=0.82)
+    # at least as wide as the lines of explanation under the drawing
+    return _finish(ax, created, (-0.2, max(right + 0.2, 10.0)), (-2.75, (n_rows - 1) * dy + 0.5), inches_per_unit=0.82)
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -539,32 +537,35 @@ def draw_gate(z=(-4.0, -1.0, 0.0, 1.5, 4.0), a=(2.0, 1.0, -1.5, 0.8, 1.2), ax=No
         ax.text(
             x_note,
             top - k_lo * ch,
-            r"$g\approx 0$: nothing through",
+            "$g\\approx 0$:\nnothing through",
             ha="left",
             va="center",
             fontsize=SMALL,
             color=c["line"],
+            linespacing=1.1,
         )
     if g[k_hi] > 0.9:
         ax.text(
             x_note,
             top - k_hi * ch,
-            r"$g\approx 1$: everything through",
+            "$g\\approx 1$:\neverything through",
             ha="left",
             va="center",
             fontsize=SMALL,
             color=c["line"],
+            linespacing=1.1,
         )
     y_low = min(-ch / 2, ymid - sh / 2 - 0.85)
     ax.text(
         xz - cw / 2,
         y_low - 0.38,
-        r"$\times$ is pointwise: each component of $a$ is multiplied by its own gate value in $g$.",
+        "$\\times$ is pointwise: each component of $a$ is multiplied\nby its own gate value in $g$.",
         ha="left",
         va="top",
         fontsize=SMALL,
         color=c["line"],
+        linespacing=1.4,
     )
-    xlim = (xz - cw / 2 - 0.2, x_note + 3.3)
-    ylim = (y_low - 0.95, top + ch / 2 + 0.65)
+    xlim = (xz - cw / 2 - 0.2, x_note + 3.0)
+    ylim = (y_low - 1.3, top + ch / 2 + 0.65)
     return _finish(ax, created, xlim, ylim, inches_per_unit=0.73)

@@ -77,7 +77,7 @@ def draw_truncated_bptt(T=9, k=3, ax=None):
     for name, y in rows.items():
         xs = [t * dx for t in range(T)]
         y_back = y - 0.5  # the lane of the backward arrows
-        ax.text(-0.6, y + 1.12, titles[name], fontsize=14, ha="left", va="center")
+        ax.text(-0.6, y + 1.12, titles[name], fontsize=15, ha="left", va="center")
         if name == "trunc":  # shade the windows
             for start in range(0, T, k):
                 stop = min(start + k, T) - 1
@@ -87,9 +87,9 @@ def draw_truncated_bptt(T=9, k=3, ax=None):
         for t, x in enumerate(xs):
             ax.add_patch(FancyBboxPatch((x - r, y - r), 2 * r, 2 * r, boxstyle="round,pad=0,rounding_size=0.08",
                                         facecolor="white", edgecolor=c["state"], lw=1.6, zorder=3))
-            ax.text(x, y, f"$s_{{{t + 1}}}$", ha="center", va="center", fontsize=13, zorder=4)
+            ax.text(x, y, f"$s_{{{t + 1}}}$", ha="center", va="center", fontsize=15, zorder=4)
             # the loss of every step sends its gradient into s_t
-            ax.text(x, y + 0.68, f"$L_{{{t + 1}}}$", ha="center", va="center", fontsize=12, color=c["output"])
+            ax.text(x, y + 0.68, f"$L_{{{t + 1}}}$", ha="center", va="center", fontsize=14, color=c["output"])
             ax.add_patch(FancyArrowPatch((x, y + 0.52), (x, y + r), arrowstyle="-|>", mutation_scale=9,
                                          color=c["output"], lw=1.1, shrinkA=0, shrinkB=0, zorder=2))
         for t in range(T - 1):  # forward: the state is always carried
@@ -100,16 +100,16 @@ def draw_truncated_bptt(T=9, k=3, ax=None):
                         color=c["output"], fontweight="bold")
             else:
                 arrow(xs[t] - 0.12, xs[t - 1] + 0.12, y_back, c["output"])
-    # legend, drawn by hand under the rows, in one line
+    # legend, drawn by hand under the rows, in two lines: its text is as large as the labels' (14 pt)
     y_leg = -1.3
     arrow(-0.3, 0.5, y_leg, c["state"])
-    ax.text(0.62, y_leg, "forward: state carried", fontsize=12, va="center")
-    arrow(4.0, 3.2, y_leg, c["output"])
-    ax.text(4.12, y_leg, "backward: gradient", fontsize=12, va="center")
-    ax.text(6.85, y_leg, "×", fontsize=16, va="center", ha="center", color=c["output"], fontweight="bold")
-    ax.text(7.1, y_leg, "gradient stopped", fontsize=12, va="center")
+    ax.text(0.62, y_leg, "forward: state carried", fontsize=14, va="center")
+    arrow(0.5, -0.3, y_leg - 0.55, c["output"])
+    ax.text(0.62, y_leg - 0.55, "backward: gradient", fontsize=14, va="center")
+    ax.text(4.3, y_leg - 0.55, "×", fontsize=16, va="center", ha="center", color=c["output"], fontweight="bold")
+    ax.text(4.55, y_leg - 0.55, "gradient stopped", fontsize=14, va="center")
     ax.set_xlim(-0.7, (T - 1) * dx + 0.7)
-    ax.set_ylim(y_leg - 0.4, rows["full"] + 1.35)
+    ax.set_ylim(y_leg - 0.95, rows["full"] + 1.35)
     ax.set_aspect("equal")
     ax.set_axis_off()
     if created:

@@ -6,12 +6,18 @@ shows is always what the library runs.
 The book has two editions. In the student edition (the default, the one published) a function that students
 write in an exercise is shown as its signature and docstring, with a link to that exercise; the instructor
 edition (``RNNBOOK_EDITION=instructor``, set by ``make book-instructor``) shows every function in full.
+
+The library is written 120 characters wide, wider than the book's column, so a listing wraps a long line
+instead of scrolling: the rest of the line continues on the next rows, indented four columns deeper than
+the line itself, so that a continuation never looks like a statement of its own. Copying a listing still
+gives the library's lines unchanged.
 """
 
 import ast
 import html
 import inspect
 import os
+import re
 import textwrap
 
 from rnnbook.exercises import exercise_of
@@ -85,6 +91,43 @@ def _notes_html(notes):
                    for text, page, title in notes)
 
 
+# A listing's lines wrap; each continuation row starts CONTINUATION columns right of its line's indentation.
+CONTINUATION = 4
+_LISTING_STYLE = (
+    "<style>div.highlight.rnnbook-listing pre {white-space: pre-wrap; overflow-wrap: anywhere}"
+    " div.highlight.rnnbook-listing pre > span.listing-line {display: block}</style>"
+)
+
+
+def listing_html(src):
+    """`src` highlighted as HTML whose long lines wrap with a hanging indent (see the module's docstring)."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    out = highlight(src, PythonLexer(), HtmlFormatter(linespans="listing-line"))
+    lines = src.split("\n")
+
+    def line(match):
+        k = int(match.group(1)) - 1
+        hang = len(lines[k]) - len(lines[k].lstrip(" ")) + CONTINUATION
+        return f'<span class="listing-line" style="padding-left: {hang}ch; text-indent: -{hang}ch">'
+
+    out = re.sub(r'<span id="listing-line-(\d+)">', line, out)
+    return _LISTING_STYLE + out.replace('<div class="highlight">', '<div class="highlight rnnbook-listing">', 1)
+
+
+def _listing(src):
+    """An IPython ``Code`` object (plain text: the source) whose HTML is :func:`listing_html`."""
+    from IPython.display import Code
+
+    class Listing(Code):
+        def _repr_html_(self):
+            return listing_html(self.data)
+
+    return Listing(src, language="python")
+
+
 def show_source(*objs):
     """Display the source code of one or more library objects, syntax highlighted.
 
@@ -101,7 +144,7 @@ def show_source(*objs):
     notes = exercise_notes(*objs)
     try:
         from IPython import get_ipython
-        from IPython.display import HTML, Code, display
+        from IPython.display import HTML, display
     except ImportError:  # pragma: no cover - IPython is installed with the course
         get_ipython = None
     if get_ipython is None or get_ipython() is None:
@@ -109,7 +152,7 @@ def show_source(*objs):
         for text, _, title in notes:
             print(f"# {text} {title}.")
     else:
-        display(Code(src, language="python"))
+        display(_listing(src))
         if notes:
             display(HTML(_notes_html(notes)))
     return None
