@@ -173,7 +173,7 @@ def _not_for_the_book(mathjax_path: str) -> list[str]:
                   if not any(rel == keep or (keep.endswith("/") and rel.startswith(keep)) for keep in shipped))
 
 
-_MACRO = re.compile(r"\\([A-Za-z]+)|\\begin\{([A-Za-z]+)\}")
+_MACRO = re.compile(r"\\begin\{([A-Za-z]+)\}|\\([A-Za-z]+)")
 _NEEDS = {name: extension for extension, names in AUTOLOADED.items() for name in names}
 
 
@@ -185,7 +185,7 @@ def _check_macros(app, doctree, docname) -> None:
     if not app.config.mathjax_path.endswith("/" + ENTRY_POINT):
         return
     for node in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block))):
-        for macro, environment in _MACRO.findall(node.astext()):
+        for environment, macro in _MACRO.findall(node.astext()):
             name = macro or f"[{environment}]"
             if name in _NEEDS:
                 shown = f"\\begin{{{environment}}}" if environment else f"\\{macro}"
