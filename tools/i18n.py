@@ -30,6 +30,7 @@ import difflib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -125,6 +126,7 @@ def extract(out: Path, quiet: bool = True) -> Path:
     """Extract the English strings of the student edition (notebooks not executed) into out/_build/gettext;
     return that folder."""
     out = Path(out).resolve()
+    shutil.rmtree(out / "_build" / "gettext", ignore_errors=True)  # no template left of a page now gone
     config = derived_config("gettext", out)
     jupyter_book = Path(sys.executable).parent / "jupyter-book"
     command = [str(jupyter_book), "build", "--all", str(ROOT), "--config", str(config), "--path-output", str(out),
@@ -191,8 +193,9 @@ def _dump(catalog: Catalog) -> bytes:
         if message.previous_id and message.fuzzy:
             lines = blocks[i].split("\n")
             at = next(n for n, line in enumerate(lines) if line.startswith(("msgctxt ", "msgid ")))
-            previous = "#| msgid " + normalize(message.previous_id[0], prefix="#| ", width=WIDTH)
-            blocks[i] = "\n".join(lines[:at] + previous.split("\n") + lines[at:])
+            previous = normalize(message.previous_id[0], width=WIDTH - 3).split("\n")
+            previous = [f"#| msgid {previous[0]}", *(f"#| {line}" for line in previous[1:])]
+            blocks[i] = "\n".join(lines[:at] + previous + lines[at:])
     return "\n\n".join(blocks).encode("utf-8")
 
 
