@@ -12,6 +12,7 @@ import posixpath
 import re
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import yaml
@@ -135,6 +136,14 @@ def test_twin_links_are_relative():
     zh = book_html.twin_links(editions, "zh_CN", "exercises/ex01_recurrence/ex01_recurrence.html")[0]
     assert zh == {"href": "../../../exercises/ex01_recurrence/ex01_recurrence.html", "lang": "en",
                   "label": "English", "title": "English"}
+
+
+def test_only_the_student_edition_links_to_other_languages(monkeypatch):
+    config = SimpleNamespace(book_editions=EDITIONS, language=None)
+    monkeypatch.delenv("RNNBOOK_EDITION", raising=False)
+    assert set(book_html._editions(config)) == {"en", "zh_CN"}
+    monkeypatch.setenv("RNNBOOK_EDITION", "instructor")  # not translated: no link to a page that is not there
+    assert book_html._editions(config) == {}
 
 
 def test_the_chinese_configuration_is_derived_from_the_english_one(tmp_path):

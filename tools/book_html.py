@@ -1,4 +1,4 @@
-"""Sphinx extension (``sphinx.local_extensions`` in ``_config.yml``): two fixes to the book's HTML.
+"""Sphinx extension (``sphinx.local_extensions`` in ``_config.yml``): fixes and additions to the book's HTML.
 
 * The repository and issue buttons follow ``repository.url`` in ``_config.yml``: they are shown when it is
   set and hidden when it is empty, so that the book never links to a repository that does not exist.
@@ -13,7 +13,8 @@
   per language, each with its label, its title and its folder relative to the English edition), in the
   article's header, left of its buttons, where it stays at phone width. The links are relative, so that they
   work from ``file://`` as from a server; the page's ``<head>`` also names them (``<link rel="alternate"
-  hreflang>``). A page's language is Sphinx's ``language`` (the English edition leaves it unset: ``en``).
+  hreflang>``). A page's language is Sphinx's ``language`` (the English edition leaves it unset: ``en``). Only
+  the student edition is translated: the instructor edition has no such links.
 
 * A translated string can paste a notebook's values (``{glue:text}`key:.2f```) as the English one does. Sphinx
   parses each translation as a small document of its own, for which MyST-NB has no notebook, so that every
@@ -33,6 +34,7 @@
 from __future__ import annotations
 
 import html
+import os
 import posixpath
 import re
 from pathlib import Path
@@ -76,6 +78,10 @@ def language_tag(language: str | None) -> str:
 
 
 def _editions(config) -> dict:
+    """The language editions: none for the instructor edition, which is not translated (RNNBOOK_EDITION, read
+    by rnnbook.source: the student edition when unset)."""
+    if os.environ.get("RNNBOOK_EDITION", "student") == "instructor":
+        return {}
     editions = config.book_editions or {}
     current = config.language or "en"
     if editions and current not in editions:
