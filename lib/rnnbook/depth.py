@@ -21,11 +21,13 @@ import json
 import os
 import platform
 import time
+from importlib.resources import files
 
 import numpy as np
 
 from rnnlib import charmodel, fused, memory, optim, text
 
+SHIPPED = files("rnnbook") / "data" / "depth_runs.npz"  # the run the course ships, written by tools/train_depth.py
 HIDDEN = 128  # the hidden size of the first design, and of the two-layer model both designs share
 DEPTHS = (1, 2, 3)
 REFERENCE_DEPTH = 2  # the second design matches the parameter count of (REFERENCE_DEPTH, HIDDEN)
@@ -77,8 +79,11 @@ def configs(K):
     return [{"L": L, "H": H, "params": n_params(K, H, L), "designs": tuple(d)} for (L, H), d in models.items()]
 
 
-def train_run(K, H, L, seed, train_ids, val_ids, train_eval_ids, *, steps=STEPS, eval_steps=EVAL_STEPS):
+def train_run(K, H, L, seed, train_ids, val_ids, train_eval_ids, *, steps=STEPS, eval_steps=EVAL_STEPS,
+              clip=CLIP):
     """Train one model from seed `seed` for `steps` windows; returns its history (arrays).
+
+    clip is the threshold of clipping by global norm (np.inf: no clipping).
 
     val_loss and train_eval_loss (len(eval_steps),): rnnlib.charmodel.evaluate on val_ids and on
     train_eval_ids after each step in eval_steps (those up to `steps`). window_loss and grad_norm (steps,):
@@ -101,7 +106,7 @@ def train_run(K, H, L, seed, train_ids, val_ids, train_eval_ids, *, steps=STEPS,
             batches, (h, C) = text.tbptt_batches(train_ids, N, T), charmodel.zero_state(model, N)
             xs, ys = next(batches)
         loss, grads, (h, C) = charmodel.loss_and_grads(model, xs, ys, h, C)
-        grads, norm = optim.clip_by_global_norm(grads, CLIP)
+        grads, norm = optim.clip_by_global_norm(grads, clip)
         adam.step(model, grads)
         seconds += time.perf_counter() - start
         hist["window_loss"].append(loss)

@@ -40,25 +40,38 @@ def _lookup(keys, values, queries):
     return np.where(keys[idx] == queries, values[idx], 0)
 
 
-def counts(train_ids, K, n, continuation=False):
-    """Counts of a training text for orders 0 .. n - 1 (the length of the context).
+def _level(hc, hc_count, K):
+    """One order's table from the sorted (m + 1)-gram codes hc and their counts."""
+    h, first, h_types = np.unique(hc // K, return_index=True, return_counts=True)
+    return {"hc": hc, "hc_count": hc_count, "h": h, "h_count": np.add.reduceat(hc_count, first), "h_types": h_types}
 
-    A list, one dict per order m: hc (sorted codes of the (m + 1)-grams seen) and hc_count; h (sorted codes of
-    the contexts of m characters that something followed), h_count (the sum of hc_count over what followed)
-    and h_types (after how many distinct characters). continuation=True (Kneser-Ney): below the highest order,
-    hc_count is the number of distinct characters seen before h c instead of the number of times h c occurs.
+
+def levels(train_ids, K, n_max):
+    """(occurrences, continuations): the tables of every order a model of order up to n_max can use.
+
+    occurrences[m], m < n_max, counts how often each (m + 1)-gram h c occurs; continuations[m], m < n_max - 1,
+    counts after how many distinct characters it occurs. Each is a dict: hc (sorted codes of the (m + 1)-grams
+    seen) and hc_count; h (sorted codes of the contexts of m characters that something followed), h_count (the
+    sum of hc_count over what followed) and h_types (after how many distinct characters).
     """
-    table = []
-    for m in range(n):
-        if continuation and m < n - 1:  # distinct (m + 2)-grams a h c, counted by their last m + 1 characters
-            longer = np.unique(_window_codes(train_ids, K, m + 2))
-            hc, hc_count = np.unique(longer % K ** (m + 1), return_counts=True)
-        else:
-            hc, hc_count = np.unique(_window_codes(train_ids, K, m + 1), return_counts=True)
-        h, first, h_types = np.unique(hc // K, return_index=True, return_counts=True)
-        h_count = np.add.reduceat(hc_count, first)
-        table.append({"hc": hc, "hc_count": hc_count, "h": h, "h_count": h_count, "h_types": h_types})
-    return table
+    occurrences = [_level(*np.unique(_window_codes(train_ids, K, m + 1), return_counts=True), K)
+                   for m in range(n_max)]
+    continuations = []
+    for m in range(n_max - 1):  # the distinct (m + 2)-grams a h c, counted by their last m + 1 characters
+        longer = np.unique(_window_codes(train_ids, K, m + 2))
+        continuations.append(_level(*np.unique(longer % K ** (m + 1), return_counts=True), K))
+    return occurrences, continuations
+
+
+def table(occurrences, continuations, n, continuation=False):
+    """The table of a model of order n: the occurrences at its highest order; below it the occurrences, or
+    with continuation=True (Kneser-Ney) the continuations."""
+    return (continuations if continuation else occurrences)[:n - 1] + [occurrences[n - 1]]
+
+
+def counts(train_ids, K, n, continuation=False):
+    """The table of a model of order n on a training text (levels, then table)."""
+    return table(*levels(train_ids, K, n), n, continuation)
 
 
 def _eval_counts(table, ids, K, m, n):
@@ -87,7 +100,7 @@ def add_k_probs(table, ids, K, n, k):
 def interpolated_probs(table, ids, K, n, d):
     """p(x_t | h) of interpolated absolute discounting of order n for t = n - 1 .. len(ids) - 1.
 
-    With a table of continuation counts (counts(..., continuation=True)) this is interpolated Kneser-Ney.
+    With a table of continuation counts (continuation=True) this is interpolated Kneser-Ney.
     """
     _check(ids, n)
     if not 0 < d < 1:
