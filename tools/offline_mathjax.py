@@ -1,21 +1,24 @@
-"""Serve MathJax from the book itself, so that its math renders with no network.
+r"""Serve MathJax from the book itself, so that its math renders with no network.
 
 MathJax is the only asset the book's HTML would otherwise load from a CDN. This module does both halves:
 
 * As a script, ``python tools/offline_mathjax.py`` fetches one pinned release of the npm package
   ``mathjax`` with ``npm pack`` (at set-up time, never while building), checks its sha512 against the
   value pinned below and unpacks the parts the book uses into ``_vendor/mathjax/`` (git-ignored):
-  the ``tex-chtml.js`` component (TeX input with its base and AMS macros, HTML output, the menu), its web
-  fonts, and the accessibility components that the MathJax menu loads on demand; ``tex-chtml-full.js``,
-  the same with every TeX extension built in, for a book whose math needs more; and, for the feedback HTML
-  of grading, ``tex-svg-full.js`` and ``ui/safe.js``.
+  ``tex-chtml-full.js`` (TeX input with every TeX extension built in, HTML output, the menu), the
+  smaller ``tex-chtml.js`` (the same with the base and AMS macros only), their web fonts and the
+  accessibility components that the MathJax menu loads on demand; and, for the feedback HTML of grading,
+  ``tex-svg-full.js`` and ``ui/safe.js``. The book uses ``tex-chtml-full.js``: its exercises write
+  ``\_`` and quotes inside ``\text{…}``, which only the textmacros extension typesets, and that
+  extension is built into the full component (1.3 MB against 1.2 MB) but not into ``tex-chtml.js``.
 
 * As a Sphinx extension (``sphinx.local_extensions`` in ``_config.yml``), it adds ``_vendor/`` to the
   static files, so that MathJax lands in ``_build/html/_static/mathjax/``: only the component that
   ``mathjax_path`` names, its fonts and the accessibility components (what grading's feedback needs and
   the other component stay out of the site). It fails the build if ``mathjax_path`` is a URL or points at
-  a file that was not fetched, and warns (an error under ``-W``) when a formula uses a macro that
-  ``tex-chtml.js`` would load from a TeX extension the site does not ship. ``_vendor/`` is deliberately
+  a file that was not fetched, and, when ``mathjax_path`` is ``tex-chtml.js``, warns (an error under
+  ``-W``) about a formula that component would typeset wrongly or only with a TeX extension the site
+  does not ship. ``_vendor/`` is deliberately
   not ``_static/``: Jupyter Book adds every ``.js`` file under ``_static/`` to every page.
 
   It also keeps the themes' source maps (``*.map``, a debugging aid for the themes' own developers,
@@ -45,10 +48,11 @@ ROOT = Path(__file__).resolve().parent.parent
 VENDOR_DIR = ROOT / "_vendor"  # one entry of html_static_path: its contents land in _build/html/_static/
 MATHJAX_DIR = VENDOR_DIR / "mathjax"
 STAMP = MATHJAX_DIR / ".version"
-# The components a book page can load (`mathjax_path`): TeX input with the base and AMS macros, CommonHTML
-# output and the menu; and the same with every TeX extension built in (larger, for math beyond those).
+# The components a book page can load (`mathjax_path`): TeX input with every TeX extension built in,
+# CommonHTML output and the menu; and the same with the base and AMS macros only (smaller, for math that
+# needs no more: the extension checks it, see _check_macros).
 ENTRY_POINT = "tex-chtml.js"
-ENTRY_POINTS = (ENTRY_POINT, "tex-chtml-full.js")
+ENTRY_POINTS = ("tex-chtml-full.js", ENTRY_POINT)
 
 # Inlined into each feedback file by rnngrade.feedback: SVG output carries its glyphs, so one file typesets alone.
 FEEDBACK_FILES = ("tex-svg-full.js", "ui/safe.js")
@@ -66,7 +70,9 @@ KEEP = (*ENTRY_POINTS, *BOOK_SUPPORT, *FEEDBACK_FILES)
 
 # tex-chtml.js loads a TeX extension from input/tex/extensions/ the first time a formula uses one of its
 # macros (MathJax 3.2's autoload table, environments in brackets). The site ships none of them: a book that
-# needs one sets mathjax_path to tex-chtml-full.js, which has them all built in.
+# needs one sets mathjax_path to tex-chtml-full.js, which has them all built in. Neither has tex-chtml.js
+# the textmacros extension, which typesets macros inside \text{...} (such as \_): without it they show as
+# they are written.
 AUTOLOADED = {
     "action": ("toggle", "mathtip", "texttip"),
     "amscd": ("[CD]",),
@@ -174,17 +180,25 @@ def _not_for_the_book(mathjax_path: str) -> list[str]:
 
 
 _MACRO = re.compile(r"\\begin\{([A-Za-z]+)\}|\\([A-Za-z]+)")
+_TEXT_MACRO = re.compile(r"\\text\{[^{}]*\\")  # a backslash inside \text{...}
 _NEEDS = {name: extension for extension, names in AUTOLOADED.items() for name in names}
 
 
 def _check_macros(app, doctree, docname) -> None:
-    """Warn about a formula that tex-chtml.js could typeset only with a TeX extension the site lacks."""
+    """Warn about a formula that tex-chtml.js would typeset wrongly, or only with a TeX extension the site
+    lacks."""
     from docutils import nodes
     from sphinx.util import logging
 
     if not app.config.mathjax_path.endswith("/" + ENTRY_POINT):
         return
     for node in doctree.findall(lambda n: isinstance(n, (nodes.math, nodes.math_block))):
+        if _TEXT_MACRO.search(node.astext()):
+            logging.getLogger(__name__).warning(
+                "a macro inside \\text{...} needs MathJax's textmacros extension, which tex-chtml.js lacks: "
+                "set mathjax_path to mathjax/tex-chtml-full.js",
+                location=node,
+            )
         for environment, macro in _MACRO.findall(node.astext()):
             name = macro or f"[{environment}]"
             if name in _NEEDS:
