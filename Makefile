@@ -46,6 +46,7 @@ book: env mathjax _build/.exec-inputs
 	    -W -n --keep-going
 	rm -rf _build/html/zh
 	mv $(ZH)/_build/html _build/html/zh
+	$(BIN)/python tools/i18n.py share-mathjax _build/html _build/html/zh
 	$(BIN)/python tools/check_offline_html.py _build/html
 
 # The catalogues follow the English pages: the strings are extracted again (no execution, a few seconds) and

@@ -222,3 +222,21 @@ def test_the_chinese_edition_is_in_chinese(editions):
     assert 'lang="en"' in (english / "intro.html").read_text()
     title = re.search(r"<title>(.*?)</title>", (chinese / "intro.html").read_text(), re.S).group(1)
     assert CJK.search(title), title
+
+
+def test_a_translated_edition_uses_the_sites_mathjax(tmp_path):
+    site, zh = tmp_path, tmp_path / "zh"
+    (site / "_static" / "mathjax").mkdir(parents=True)
+    (zh / "_static" / "mathjax").mkdir(parents=True)
+    (zh / "chapters").mkdir()
+    tag = '<script defer="defer" src="{}_static/mathjax/tex-chtml-full.js?v=1"></script>'
+    (zh / "intro.html").write_text(tag.format(""))
+    (zh / "chapters" / "a.html").write_text(tag.format("../"))
+    (zh / "plain.html").write_text("<p>no mathematics</p>")
+    assert i18n.share_mathjax(site, zh) == 2
+    assert (zh / "intro.html").read_text() == tag.format("../")
+    assert (zh / "chapters" / "a.html").read_text() == tag.format("../../")
+    assert not (zh / "_static" / "mathjax").exists() and (site / "_static" / "mathjax").is_dir()
+    # each rewritten path leads from its page to the site's copy
+    for page, src in ((zh / "intro.html", "../_static/mathjax"), (zh / "chapters" / "a.html", "../../_static/mathjax")):
+        assert (page.parent / src).resolve() == (site / "_static" / "mathjax").resolve()

@@ -339,6 +339,27 @@ def _changed(new: str, old: str) -> str:
     return f"{_short(new_words, start)}, was {_short(old_words, start)}"
 
 
+MATHJAX_SRC = re.compile(r'(src="(?:\.\./)*)(_static/mathjax/)')
+
+
+def share_mathjax(site: Path, edition: Path) -> int:
+    """Point the pages of a translated edition inside SITE at SITE's own copy of MathJax, and drop the edition's
+    copy: the same files, several megabytes, need not ship twice. Returns the number of pages changed."""
+    ours, theirs = site / "_static" / "mathjax", edition / "_static" / "mathjax"
+    if not ours.is_dir():
+        raise SystemExit(f"{ours} is missing: build the English edition first")
+    depth = len(edition.relative_to(site).parts)  # how far the edition's _static/ is below the site's
+    changed = 0
+    for page in edition.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        shared = MATHJAX_SRC.sub(lambda m: m.group(1) + "../" * depth + m.group(2), html)
+        if shared != html:
+            page.write_text(shared, encoding="utf-8")
+            changed += 1
+    shutil.rmtree(theirs, ignore_errors=True)
+    return changed
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -349,6 +370,9 @@ def main(argv: list[str]) -> int:
                         help=f"execution cache to read (default {EXECUTION_CACHE.relative_to(ROOT)})")
     ex = commands.add_parser("extract", help="extract the English strings into OUT/_build/gettext")
     ex.add_argument("out", type=Path)
+    share = commands.add_parser("share-mathjax", help="pages of EDITION (inside SITE) use SITE's MathJax")
+    share.add_argument("site", type=Path)
+    share.add_argument("edition", type=Path)
     for name in ("update", "status"):
         sub = commands.add_parser(name)
         sub.add_argument("--locale", type=Path, default=LOCALE, help="catalogues (default locale/)")
@@ -356,6 +380,9 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.command == "config":
         print(derived_config(args.name, args.out, args.cache))
+        return 0
+    if args.command == "share-mathjax":
+        print(f"{share_mathjax(args.site, args.edition)} pages of {args.edition} use {args.site}/_static/mathjax")
         return 0
     if args.command == "extract":
         print(extract(args.out, quiet=False))
