@@ -27,9 +27,9 @@ def make_batch(rng, n, T=T, K=K):
     return np.eye(K)[symbols], symbols[0]
 
 
-def test_set():
+def test_set(T=T):
     """The held-out sequences every model is measured on: xs (T, N_TEST, K), ys (N_TEST,)."""
-    return make_batch(np.random.default_rng(TEST_SEED), N_TEST)
+    return make_batch(np.random.default_rng(TEST_SEED), N_TEST, T=T)
 
 
 def last_step_loss(h_T, head, ys):
@@ -87,8 +87,9 @@ def new_model(forget_bias, rng):
     return [layers, init.output_params(H, K, rng)], lstm_loss_and_grads
 
 
-def train(model, loss_and_grads, data_rng, test):
-    """STEPS steps of Adam with clipping, on batches of N fresh sequences drawn from data_rng.
+def train(model, loss_and_grads, data_rng, test, steps=STEPS, T=T):
+    """steps steps of Adam with clipping, on batches of N fresh sequences of length T drawn from
+    data_rng (test should then hold sequences of the same length, test_set(T)).
 
     Updates model in place. Returns the history: every step's training loss, and the accuracy on the
     test set (xs, ys) after the first step and every EVAL_EVERY steps.
@@ -96,8 +97,8 @@ def train(model, loss_and_grads, data_rng, test):
     xs_test, ys_test = test
     opt = optim.Adam(LR)
     history = {"loss": [], "test_step": [], "test_acc": []}
-    for step in range(STEPS):
-        xs, ys = make_batch(data_rng, N)
+    for step in range(steps):
+        xs, ys = make_batch(data_rng, N, T=T)
         loss, _, grads = loss_and_grads(model, xs, ys)
         grads, _ = optim.clip_by_global_norm(grads, MAX_NORM)
         opt.step(model, grads)
@@ -108,14 +109,17 @@ def train(model, loss_and_grads, data_rng, test):
     return history
 
 
-def run(forget_bias, seed, test):
-    """Train one model from one seed; returns the trained model and its history.
+def run(forget_bias, seed, test, steps=STEPS, T=T):
+    """Train one model from one seed, for steps steps on sequences of length T (test: the
+    sequences it is measured on, of the same length, e.g. test_set(T)); returns the trained model
+    and its history.
 
     The seed draws the initial weights and, from an independent stream, the order of the training data.
     """
     init_seed, data_seed = np.random.SeedSequence(seed).spawn(2)
     model, loss_and_grads = new_model(forget_bias, np.random.default_rng(init_seed))
-    history = train(model, loss_and_grads, np.random.default_rng(data_seed), test)
+    history = train(model, loss_and_grads, np.random.default_rng(data_seed), test,
+                    steps=steps, T=T)
     return model, history
 
 
