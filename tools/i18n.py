@@ -196,7 +196,21 @@ def _dump(catalog: Catalog) -> bytes:
             previous = normalize(message.previous_id[0], width=WIDTH - 3).split("\n")
             previous = [f"#| msgid {previous[0]}", *(f"#| {line}" for line in previous[1:])]
             blocks[i] = "\n".join(lines[:at] + previous + lines[at:])
-    return "\n\n".join(blocks).encode("utf-8")
+    return "\n\n".join(_without_python_format(block) for block in blocks).encode("utf-8")
+
+
+def _without_python_format(block: str) -> str:
+    """Babel flags every string with a "%" followed by a letter ("90% of") as a Python format string, and then
+    msgfmt --check demands the same "% o" in the translation: the book's strings are never format strings."""
+    lines = []
+    for line in block.split("\n"):
+        if line.startswith("#, "):
+            flags = [flag for flag in line[3:].split(", ") if flag != "python-format"]
+            if not flags:
+                continue
+            line = "#, " + ", ".join(flags)
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _new_catalogue(language: str, header_from: Catalog | None) -> Catalog:
