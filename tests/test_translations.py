@@ -217,8 +217,14 @@ def test_the_chinese_edition_is_in_chinese(editions):
                     if not CJK.search(caption)]
         figures += [f"{page}: alt text {html.unescape(alt)[:60]!r}"
                     for alt in re.findall(r'<img\b[^>]*\balt="([^"]*)"', text) if not CJK.search(html.unescape(alt))]
+        # Headings and the notes under hidden functions (cell outputs, rewritten by book_html) are Chinese too.
+        for heading in re.findall(r"<h[1-4]>(.*?)</h[1-4]>", article.group(1) if article else "", re.S):
+            words = re.findall(r"[A-Za-z]{4,}", re.sub(r'<span class="math[^"]*">.*?</span>|<[^>]+>', "", heading))
+            if len(words) >= 3 and not CJK.search(heading):
+                figures.append(f"{page}: heading {re.sub(r'<[^>]+>', '', heading).strip()[:60]!r}")
+        figures += [f"{page}: exercise note in English" for _ in re.findall('class="exercise-note">The body of', text)]
     assert not untranslated, f"pages of the Chinese edition without Chinese text: {untranslated}"
-    assert not figures, "figures of the Chinese edition in English:\n" + "\n".join(figures)
+    assert not figures, "figures, headings or notes of the Chinese edition in English:\n" + "\n".join(figures)
     assert 'lang="en"' in (english / "intro.html").read_text()
     title = re.search(r"<title>(.*?)</title>", (chinese / "intro.html").read_text(), re.S).group(1)
     assert CJK.search(title), title
@@ -240,3 +246,17 @@ def test_a_translated_edition_uses_the_sites_mathjax(tmp_path):
     # each rewritten path leads from its page to the site's copy
     for page, src in ((zh / "intro.html", "../_static/mathjax"), (zh / "chapters" / "a.html", "../../_static/mathjax")):
         assert (page.parent / src).resolve() == (site / "_static" / "mathjax").resolve()
+
+
+def test_exercise_notes_are_rewritten_in_the_editions_words():
+    sys.path.insert(0, str(ROOT / "lib"))
+    from rnnbook import source
+
+    english = source._notes_html([("The body of `rnn_step_forward`, `rnn_forward` is yours to write in",
+                                   "../exercises/ex01_recurrence/ex01_recurrence.html", "Exercise 1: forward")])
+    note = yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["config"]["book_editions"]["zh_CN"]
+    titles = {"exercises/ex01_recurrence/ex01_recurrence": "练习 1：前向传播"}
+    chinese = book_html.translate_exercise_notes(english, note["exercise_note"], "chapters/01_recurrence", titles)
+    assert chinese == ('<p class="exercise-note"><code>rnn_step_forward</code>、<code>rnn_forward</code> 的函数体由你在'
+                       '<a href="../exercises/ex01_recurrence/ex01_recurrence.html">练习 1：前向传播</a>中编写。</p>')
+    assert "yours to write" not in chinese

@@ -128,6 +128,36 @@ def _language_links(app, pagename, templatename, context, doctree) -> None:
         f'\n<link rel="alternate" hreflang="{link["lang"]}" href="{html.escape(link["href"])}" />' for link in links)
 
 
+# rnnbook.source writes, under a function whose body an exercise asks for, "The body of `f` is yours to write in
+# <a>Exercise N: ...</a>." as a cell output. Outputs come from the English build's execution cache, so a
+# translated edition rewrites the sentence with its edition's `exercise_note` and the exercise's translated title.
+EXERCISE_NOTE = re.compile(r'<p class="exercise-note">The body of (?P<functions>.*?) is yours to write in '
+                           r'<a href="(?P<href>[^"]+)">(?P<title>.*?)</a>\.</p>', re.S)
+
+
+def translate_exercise_notes(output: str, note: dict, docname: str, titles: dict) -> str:
+    """`output` (HTML) with every exercise note in the words of `note` ({"text": ..., "separator": ...});
+    `titles` maps a docname to its title in this edition."""
+    def rewrite(match):
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(docname), match["href"]))
+        title = titles.get(target.removesuffix(".html"))
+        link = f'<a href="{match["href"]}">{html.escape(title) if title else match["title"]}</a>'
+        functions = note.get("separator", ", ").join(match["functions"].split(", "))
+        return f'<p class="exercise-note">{note["text"].format(functions=functions, exercise=link)}</p>'
+    return EXERCISE_NOTE.sub(rewrite, output)
+
+
+def _exercise_notes_in_this_language(app, doctree, docname) -> None:
+    note = _editions(app.config).get(app.config.language or "en", {}).get("exercise_note")
+    if not note:
+        return
+    titles = {name: title.astext() for name, title in app.env.titles.items()}
+    for node in list(doctree.findall(nodes.raw)):
+        if 'class="exercise-note"' in node.astext():
+            node.replace_self(nodes.raw("", translate_exercise_notes(node.astext(), note, docname, titles),
+                                        format=node.get("format", "html")))
+
+
 # The notebook being read (its MyST-NB element renderer, which holds its outputs): one at a time per process.
 _NOTEBOOK: dict = {}
 TRANSLATED = "<translated>"  # how Sphinx names the document of a translated string: "<source>:<line>:<translated>"
@@ -224,4 +254,5 @@ def setup(app):
     # Before the theme's own handler (priority 500), which drops header templates that render empty.
     app.connect("html-page-context", _language_links, priority=400)
     app.connect("html-page-context", _include_each_inline_script_once, priority=900)
+    app.connect("doctree-resolved", _exercise_notes_in_this_language)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

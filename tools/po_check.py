@@ -23,6 +23,7 @@ CODE = re.compile(r"(?<![}`])`([^`]+)`")
 DISPLAY_MATH = re.compile(r"\$\$(.+?)\$\$", re.S)
 INLINE_MATH = re.compile(r"(?<![\\$])\$([^$\n]+?)\$")
 LINK = re.compile(r"\]\(([^)\s]+)\)|(?<![\w/])(https?://[^\s)>\]]+)")
+LIST_START = re.compile(r"^(\d+)[.)] ")
 TITLED = re.compile(r"^(.*?)\s*<([^<>]+)>$", re.S)
 
 
@@ -58,6 +59,11 @@ def problems(path):
             out.append(f"untranslated: {message.id[:100]!r}")
         elif message.fuzzy:
             out.append(f"fuzzy: {message.id[:100]!r}")
+        elif LIST_START.match(message.string):
+            # Sphinx parses a translation on its own: "1. Title" becomes a numbered list, and a heading or
+            # paragraph whose translation is not a paragraph stays in English.
+            out.append(f"starts like a list item (write {LIST_START.match(message.string).group(1)}\\. ...): "
+                       f"{message.string[:80]!r}")
         else:
             want, got = pieces(message.id), pieces(message.string)
             if want != got:
