@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..draw import lstm_params, normal, sigmoid
-from ..exercise import Exercise
+from ..exercise import Exercise, variant
 
 EXERCISE = Exercise("ex03_gates")
 
@@ -115,52 +115,26 @@ def hidden_state(o_t, C_t):
     return np.tanh(o_t * C_t)
 """)
 
-_STEP = '''
+_STEP = variant('''
 def lstm_step_forward(x_t, h_prev, C_prev, params):
-    f_t = forget_gate(h_prev, x_t, params["W_f"], params["b_f"])
-    i_t = input_gate(h_prev, x_t, params["W_i"], params["b_i"])
-    C_tilde_t = candidate_cell(h_prev, x_t, params["W_C"], params["b_C"])
-    C_t = cell_update(f_t, {C_prev}, i_t, C_tilde_t)
-    o_t = output_gate(h_prev, x_t, params["W_o"], params["b_o"])
+    f_t = forget_gate({z}, params["W_f"], params["b_f"])
+    i_t = input_gate({z}, params["W_i"], params["b_i"])
+    C_tilde_t = candidate_cell({z}, params["W_C"], params["b_C"])
+    C_t = cell_update({update})
+    o_t = output_gate({z}, params["{W_o}"], params["{b_o}"])
     h_t = hidden_state(o_t, {C_h})
     return {returns}, {{}}
-'''
+''', {"z": "h_prev, x_t", "update": "f_t, C_prev, i_t, C_tilde_t", "W_o": "W_o", "b_o": "b_o", "C_h": "C_t",
+       "returns": "h_t, C_t"})
 EXERCISE.mistake("lstm_step_forward", "the cell update must start from C_prev, the previous cell state",
-                 _STEP.format(C_prev="np.zeros_like(C_prev)", C_h="C_t", returns="h_t, C_t"))
+                 _STEP(update="f_t, np.zeros_like(C_prev), i_t, C_tilde_t"))
 EXERCISE.mistake("lstm_step_forward", "h_t is computed from the new cell state C_t, not from C_prev",
-                 _STEP.format(C_prev="C_prev", C_h="C_prev", returns="h_t, C_t"))
-EXERCISE.mistake("lstm_step_forward", "return h_t first, then C_t (and the cache)",
-                 _STEP.format(C_prev="C_prev", C_h="C_t", returns="C_t, h_t"))
+                 _STEP(C_h="C_prev"))
+EXERCISE.mistake("lstm_step_forward", "return h_t first, then C_t (and the cache)", _STEP(returns="C_t, h_t"))
 EXERCISE.mistake("lstm_step_forward", "each gate has its own parameters: output_gate takes params['W_o'] and "
-                 "params['b_o']", """
-def lstm_step_forward(x_t, h_prev, C_prev, params):
-    f_t = forget_gate(h_prev, x_t, params["W_f"], params["b_f"])
-    i_t = input_gate(h_prev, x_t, params["W_i"], params["b_i"])
-    C_tilde_t = candidate_cell(h_prev, x_t, params["W_C"], params["b_C"])
-    C_t = cell_update(f_t, C_prev, i_t, C_tilde_t)
-    o_t = output_gate(h_prev, x_t, params["W_f"], params["b_f"])
-    h_t = hidden_state(o_t, C_t)
-    return h_t, C_t, {}
-""")
+                 "params['b_o']", _STEP(W_o="W_f", b_o="b_f"))
 EXERCISE.mistake("lstm_step_forward", "cell_update takes its arguments in the order (f_t, C_prev, i_t, C_tilde_t)",
-                 """
-def lstm_step_forward(x_t, h_prev, C_prev, params):
-    f_t = forget_gate(h_prev, x_t, params["W_f"], params["b_f"])
-    i_t = input_gate(h_prev, x_t, params["W_i"], params["b_i"])
-    C_tilde_t = candidate_cell(h_prev, x_t, params["W_C"], params["b_C"])
-    C_t = cell_update(f_t, i_t, C_prev, C_tilde_t)
-    o_t = output_gate(h_prev, x_t, params["W_o"], params["b_o"])
-    h_t = hidden_state(o_t, C_t)
-    return h_t, C_t, {}
-""")
+                 _STEP(update="f_t, i_t, C_prev, C_tilde_t"))
 EXERCISE.mistake("lstm_step_forward",
-                 "the gate functions take h_prev first, then x_t (lstm_step_forward itself takes x_t first)", """
-def lstm_step_forward(x_t, h_prev, C_prev, params):
-    f_t = forget_gate(x_t, h_prev, params["W_f"], params["b_f"])
-    i_t = input_gate(x_t, h_prev, params["W_i"], params["b_i"])
-    C_tilde_t = candidate_cell(x_t, h_prev, params["W_C"], params["b_C"])
-    C_t = cell_update(f_t, C_prev, i_t, C_tilde_t)
-    o_t = output_gate(x_t, h_prev, params["W_o"], params["b_o"])
-    h_t = hidden_state(o_t, C_t)
-    return h_t, C_t, {}
-""")
+                 "the gate functions take h_prev first, then x_t (lstm_step_forward itself takes x_t first)",
+                 _STEP(z="x_t, h_prev"))
